@@ -1,0 +1,72 @@
+# Union mounts: build the UML kernel with the series applied, the userland
+# tools, and run the tests.  See README.md.
+
+BUILD   ?= $(CURDIR)/build
+export BUILD
+
+KERNEL_FILES := $(shell sed -e 's/\#.*//' patches/series | awk '{for (i = 2; i <= NF; i++) print $$i}')
+SERIES_FILES := patches/series patches/BASE $(wildcard patches/*.patch)
+
+# Objects sparse checks in "make check"; empty: the .c files the series
+# adds or changes.  E.g. make check SPARSE_OBJS="fs/union.o fs/namei.o"
+SPARSE_OBJS ?=
+export SPARSE_OBJS
+
+# Tests to run in "make test" (names or number prefixes; empty: all), and
+# how many UML guests at once.
+TESTS   ?=
+JOBS    ?= 2
+
+.PHONY: all kernel prepare clean deps userland test demo check check-series \
+	format-patch config-x86 build-nounion
+all: kernel userland
+
+prepare: $(BUILD)/src/.union-stamp
+
+$(BUILD)/src/.union-stamp: $(SERIES_FILES) scripts/prepare-tree.sh
+	scripts/prepare-tree.sh
+
+kernel: prepare
+	scripts/build-kernel.sh $(BUILD)/uml configs/uml.config -- linux
+	ln -sf uml/linux $(BUILD)/linux
+
+# Debian packages (as root; apt-get update only when needed).
+deps:
+	scripts/install-deps.sh
+
+# build/bin: util-linux mount(8) with -o union, and the tests' syscall helper.
+userland: $(BUILD)/bin/union-sysop
+	scripts/build-userland.sh
+
+$(BUILD)/bin/union-sysop: tools/testing/union/sysop.c
+	@mkdir -p $(@D)
+	gcc -O2 -Wall -Wextra -Werror -o $@ $<
+
+test: all
+	tools/testing/union/run -j $(JOBS) $(TESTS)
+
+demo: all
+	scripts/uml-run --timeout 120 -- tools/testing/union/demo.sh
+
+# checkpatch --strict on the series and its new files, sparse on our code.
+check: kernel
+	scripts/check.sh
+
+# Every prefix of the series builds (build/series-check).
+check-series: prepare
+	scripts/check-series.sh
+
+# build/series/*.patch: the series as git format-patch output, checked
+# with git am on a pristine tree.
+format-patch: prepare
+	scripts/format-patch.sh
+
+# Build checks in other configurations (build/x86, build/nounion).
+config-x86: prepare
+	scripts/build-variant.sh x86
+
+build-nounion: prepare
+	scripts/build-variant.sh nounion
+
+clean:
+	rm -rf $(BUILD)

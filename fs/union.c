@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Union mounts: layer stacks, mount setup and merged readdir.
+ *
+ * Lookup down the stacks lives in fs/namei.c (__lookup_union()); this file
+ * builds and frees the stacks, attaches a new top layer at mount time and
+ * turns the first readdir of a merged directory into fallthru entries on
+ * the top layer.  The design and the locking rules are in
+ * Documentation/filesystems/union-mounts.rst.
+ */
+
+#include <linux/cred.h>
+#include <linux/dcache.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
+#include <linux/slab.h>
+#include <linux/union.h>
+
+#include "internal.h"
+#include "pnode.h"
+#include "union.h"
+
+/* More lowers than this are refused at mount time with -EINVAL. */
+#define UNION_MAX_LOWERS	32
+
+struct union_dir *union_dir_alloc(unsigned int count)
+{
+	struct union_dir *ud;
+
+	ud = kzalloc(struct_size(ud, layers, count), GFP_KERNEL);
+	if (ud)
+		ud->count = count;
+	return ud;
+}
+
+void union_dir_free(struct union_dir *ud)
+{
+	unsigned int i;
+
+	if (!ud)
+		return;
+	for (i = 0; i < ud->count; i++)
+		path_put(&ud->layers[i]);
+	/* RCU-walk may still be looking at the pointer it read. */
+	kfree_rcu(ud, rcu);
+}
+
+/*
+ * Make @ud the stack of @dentry unless another lookup got there first;
+ * returns false (and frees @ud) in that case.
+ */
+bool union_dir_publish(struct dentry *dentry, struct union_dir *ud)
+{
+	if (cmpxchg(&dentry->d_union_dir, NULL, ud) != NULL) {
+		union_dir_free(ud);
+		return false;
+	}
+	return true;
+}
+
+/* Called by __dentry_kill(): nobody else can see @dentry any more. */
+void d_union_release(struct dentry *dentry)
+{
+	struct union_dir *ud = dentry->d_union_dir;
+
+	if (ud) {
+		dentry->d_union_dir = NULL;
+		union_dir_free(ud);
+	}
+}
+
+/*
+ * The lower layers have been consulted for @dentry and the result is
+ * recorded: its stack (or the absence of one) for a directory, nothing to
+ * find below for a negative dentry.  The lower layers never change, so
+ * this stays true until the dentry dies.
+ */
+void d_union_set_resolved(struct dentry *dentry)
+{
+	spin_lock(&dentry->d_lock);
+	dentry->d_flags |= DCACHE_UNION_RESOLVED;
+	spin_unlock(&dentry->d_lock);
+}
+
+const struct cred *union_override_creds(struct super_block *sb)
+{
+	return override_creds(sb->s_union->creator_cred);
+}
+
+/*
+ * Collect the read-only mounts stacked at @mountpoint, topmost first.
+ * The caller holds namespace_sem, which keeps the mount tree still.
+ */
+static int union_collect_lowers(const struct path *mountpoint,
+				struct super_block *top_sb,
+				struct path *lowers)
+{
+	struct path p = *mountpoint;
+	unsigned int n = 0;
+
+	for (;;) {
+		struct mount *m = real_mount(p.mnt);
+
+		if (!__mnt_is_readonly(p.mnt))
+			break;
+		if (union_mnt(p.mnt) || p.mnt->mnt_sb == top_sb)
+			return -ELOOP;
+		if (n == UNION_MAX_LOWERS)
+			return -EINVAL;
+		lowers[n++] = p;
+		/* Only a whole mount can have another one stacked under it. */
+		if (p.dentry != p.mnt->mnt_root || !mnt_has_parent(m) ||
+		    m->mnt_mountpoint != m->mnt_parent->mnt.mnt_root)
+			break;
+		p.mnt = &m->mnt_parent->mnt;
+		p.dentry = m->mnt_mountpoint;
+	}
+	return n ? n : -EINVAL;
+}
+
+static int union_check_top(struct vfsmount *top, int mnt_flags)
+{
+	struct super_block *sb = top->mnt_sb;
+	const struct inode_operations *iop = d_inode(sb->s_root)->i_op;
+
+	if ((mnt_flags & MNT_READONLY) || sb_rdonly(sb))
+		return -EINVAL;
+	if (!(sb->s_iflags & SB_I_UNION_UPPER) || top->mnt_root != sb->s_root)
+		return -EOPNOTSUPP;
+	if (WARN_ON_ONCE(!iop->whiteout || !iop->fallthru || !iop->set_opaque))
+		return -EOPNOTSUPP;
+	/* The top layer belongs to this union alone. */
+	if (sb->s_union || !list_is_singular(&sb->s_mounts))
+		return -EBUSY;
+	return 0;
+}
+
+/**
+ * union_attach - make @top the top layer of a union at @mountpoint
+ * @mountpoint: where @top is about to be mounted (locked by lock_mount())
+ * @top: the new mount, not yet in the tree
+ * @mnt_flags: the MNT_* flags it will be mounted with
+ *
+ * The read-only mounts stacked at @mountpoint become the lower layers.
+ */
+int union_attach(const struct path *mountpoint, struct vfsmount *top,
+		 int mnt_flags)
+{
+	struct super_block *sb = top->mnt_sb;
+	struct path lowers[UNION_MAX_LOWERS];
+	struct union_mount *um;
+	struct union_dir *ud;
+	int i, n, err;
+
+	err = union_check_top(top, mnt_flags);
+	if (err)
+		return err;
+	if (IS_MNT_SHARED(real_mount(mountpoint->mnt)))
+		return -EINVAL;
+	n = union_collect_lowers(mountpoint, sb, lowers);
+	if (n < 0)
+		return n;
+
+	um = kzalloc(sizeof(*um), GFP_KERNEL);
+	ud = union_dir_alloc(n);
+	if (!um || !ud) {
+		kfree(um);
+		kfree(ud);
+		return -ENOMEM;
+	}
+	um->creator_cred = prepare_creds();
+	if (!um->creator_cred) {
+		kfree(um);
+		kfree(ud);
+		return -ENOMEM;
+	}
+	um->nr_lowers = n;
+	for (i = 0; i < n; i++) {
+		ud->layers[i] = lowers[i];
+		path_get(&ud->layers[i]);
+	}
+	if (cmpxchg(&sb->s_union, NULL, um) != NULL) {
+		err = -EBUSY;
+		goto out_free;
+	}
+	if (!union_dir_publish(sb->s_root, ud)) {
+		/* A stale stack on the root: the sb was a union top before. */
+		sb->s_union = NULL;
+		ud = NULL;
+		err = -EBUSY;
+		goto out_free;
+	}
+	d_union_set_resolved(sb->s_root);
+	return 0;
+
+out_free:
+	union_dir_free(ud);
+	put_cred(um->creator_cred);
+	kfree(um);
+	return err;
+}
+
+/* The top layer's superblock is going away. */
+void union_sb_release(struct super_block *sb)
+{
+	struct union_mount *um = sb->s_union;
+
+	if (um) {
+		sb->s_union = NULL;
+		put_cred(um->creator_cred);
+		kfree(um);
+	}
+}
+
+/*
+ * Names read from a lower directory, packed into page-sized chunks so that
+ * directories of any size cost no large allocation.
+ */
+struct union_name_chunk {
+	struct list_head list;
+	unsigned int used;
+	char buf[PAGE_SIZE - sizeof(struct list_head) - sizeof(unsigned int)];
+};
+
+struct union_names {
+	struct dir_context ctx;
+	struct list_head chunks;
+	unsigned int count;
+	int err;
+};
+
+/* Each name is stored as a length byte, the name, and a NUL. */
+static bool union_collect_name(struct dir_context *ctx, const char *name,
+			       int len, loff_t pos, u64 ino,
+			       unsigned int d_type)
+{
+	struct union_names *names = container_of(ctx, struct union_names, ctx);
+	struct union_name_chunk *chunk;
+
+	if (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.')))
+		return true;
+	if (WARN_ON_ONCE(len > NAME_MAX)) {
+		names->err = -EUCLEAN;
+		return false;
+	}
+	chunk = NULL;
+	if (!list_empty(&names->chunks))
+		chunk = list_last_entry(&names->chunks, struct union_name_chunk,
+					list);
+	if (!chunk || chunk->used + len + 2 > sizeof(chunk->buf)) {
+		chunk = kmalloc(sizeof(*chunk), GFP_KERNEL);
+		if (!chunk) {
+			names->err = -ENOMEM;
+			return false;
+		}
+		chunk->used = 0;
+		list_add_tail(&chunk->list, &names->chunks);
+	}
+	chunk->buf[chunk->used] = len;
+	memcpy(chunk->buf + chunk->used + 1, name, len);
+	chunk->buf[chunk->used + 1 + len] = '\0';
+	chunk->used += len + 2;
+	names->count++;
+	return true;
+}
+
+static void union_names_free(struct union_names *names)
+{
+	struct union_name_chunk *chunk, *tmp;
+
+	list_for_each_entry_safe(chunk, tmp, &names->chunks, list)
+		kfree(chunk);
+}
+
+static int union_read_names(const struct path *dir, struct union_names *names)
+{
+	struct file *file;
+	unsigned int before;
+	int err;
+
+	file = dentry_open(dir, O_RDONLY | O_DIRECTORY, current_cred());
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	do {
+		before = names->count;
+		err = iterate_dir(file, &names->ctx);
+	} while (!err && !names->err && names->count != before);
+	fput(file);
+	return err ?: names->err;
+}
+
+/*
+ * Give @name in top-layer directory @dir (locked) a fallthru entry if it
+ * is visible below and has no entry of its own on the top layer.
+ */
+static int union_add_fallthru(struct dentry *dir, struct union_dir *ud,
+			      const char *name, unsigned int len)
+{
+	struct inode *inode = d_inode(dir);
+	struct qstr qname = QSTR_INIT(name, len);
+	struct dentry *dentry;
+	struct path found;
+	int err = 0;
+
+	dentry = lookup_one_len(name, dir, len);
+	if (IS_ERR(dentry))
+		return PTR_ERR(dentry);
+	if (d_is_negative(dentry) && !d_is_union_marker(dentry)) {
+		err = union_find_lower(dir, ud, &qname, false, &found, NULL);
+		if (!err && found.dentry) {
+			err = inode->i_op->fallthru(inode, dentry);
+			path_put(&found);
+		}
+	}
+	dput(dentry);
+	return err;
+}
+
+/**
+ * union_copyup_dir - copy a merged directory's lower entries up as fallthrus
+ * @dir: a directory on a union mount
+ *
+ * The first readdir (and rmdir) of a merged directory records every name
+ * visible below it as a fallthru entry on the top layer and marks the
+ * directory opaque; from then on the top layer alone answers readdir and
+ * lookups of names it does not hold.  Runs with the union creator's
+ * credentials: reading the lower directories is part of the union's own
+ * work, not something the caller asked for.  Interrupted half-way, it
+ * leaves only fallthrus, which the next attempt skips.
+ */
+int union_copyup_dir(const struct path *dir)
+{
+	struct inode *inode = d_inode(dir->dentry);
+	struct union_dir *ud = union_stack(dir);
+	struct union_names names = {
+		.ctx.actor = union_collect_name,
+		.chunks = LIST_HEAD_INIT(names.chunks),
+	};
+	struct union_name_chunk *chunk;
+	const struct cred *old_cred;
+	unsigned int i;
+	int err;
+
+	if (!ud || IS_OPAQUE(inode))
+		return 0;
+	old_cred = union_override_creds(dir->mnt->mnt_sb);
+	/* The lower layers never change: read them before locking the top. */
+	for (i = 0; i < ud->count; i++) {
+		names.ctx.pos = 0;
+		err = union_read_names(&ud->layers[i], &names);
+		if (err)
+			goto out_free;
+	}
+	err = mnt_want_write(dir->mnt);
+	if (err)
+		goto out_free;
+	inode_lock_nested(inode, I_MUTEX_CHILD);
+	if (IS_OPAQUE(inode) || IS_DEADDIR(inode))
+		goto out_unlock;
+	list_for_each_entry(chunk, &names.chunks, list) {
+		unsigned int off = 0;
+
+		while (off < chunk->used && !err) {
+			unsigned int len = (unsigned char)chunk->buf[off];
+
+			err = union_add_fallthru(dir->dentry, ud,
+						 chunk->buf + off + 1, len);
+			off += len + 2;
+		}
+		if (err)
+			goto out_unlock;
+	}
+	err = inode->i_op->set_opaque(inode);
+out_unlock:
+	inode_unlock(inode);
+	mnt_drop_write(dir->mnt);
+out_free:
+	union_names_free(&names);
+	revert_creds(old_cred);
+	return err;
+}
+
+/*
+ * Readdir of a copied-up directory: the top layer's fallthru entries are
+ * reported with the type and inode number of what they fall through to.
+ */
+struct union_readdir {
+	struct dir_context ctx;
+	struct dir_context *caller;
+	struct dentry *dir;
+	struct union_dir *ud;
+	int err;
+};
+
+bool union_filldir(struct dir_context *ctx, const char *name, int len,
+		   loff_t offset, u64 ino, unsigned int d_type)
+{
+	struct union_readdir *ur = container_of(ctx, struct union_readdir, ctx);
+
+	if (d_type == DT_FALLTHRU) {
+		struct qstr qname = QSTR_INIT(name, len);
+		struct path found;
+		struct inode *inode;
+		int err;
+
+		err = union_find_lower(ur->dir, ur->ud, &qname, true, &found,
+				       NULL);
+		if (err) {
+			ur->err = err;
+			return false;
+		}
+		/* Nothing below any more: nothing to show. */
+		if (!found.dentry)
+			return true;
+		inode = d_inode(found.dentry);
+		ino = inode->i_ino;
+		d_type = fs_umode_to_dtype(inode->i_mode);
+		path_put(&found);
+	}
+	ur->caller->pos = ctx->pos;
+	return ur->caller->actor(ur->caller, name, len, offset, ino, d_type);
+}
+
+/* Called by iterate_dir() with the directory's i_rwsem held shared. */
+int union_iterate_dir(struct file *file, struct dir_context *ctx)
+{
+	struct union_readdir ur = {
+		.ctx.actor = union_filldir,
+		.ctx.pos = ctx->pos,
+		.caller = ctx,
+		.dir = file->f_path.dentry,
+		.ud = union_stack(&file->f_path),
+	};
+	int err;
+
+	err = file->f_op->iterate_shared(file, &ur.ctx);
+	ctx->pos = ur.ctx.pos;
+	return err ?: ur.err;
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Union mounts: private interface between the VFS files that take part.
+ *
+ * A union mount is a writable filesystem (the top layer) mounted with
+ * MS_UNION over one or more read-only mounts (the lower layers).  Every
+ * directory that a lookup reaches in the union exists on the top layer;
+ * the same-named directories below it are listed in a union_dir stack
+ * hanging off the top layer's dentry.  See
+ * Documentation/filesystems/union-mounts.rst.
+ */
+#ifndef _FS_UNION_H
+#define _FS_UNION_H
+
+#include <linux/dcache.h>
+#include <linux/mount.h>
+#include <linux/path.h>
+#include <linux/rcupdate.h>
+
+struct dentry;
+struct file;
+struct dir_context;
+struct mount;
+struct super_block;
+struct vfsmount;
+
+#ifdef CONFIG_UNION_MOUNT
+
+/*
+ * The directories below a top-layer directory, topmost first.  Built once
+ * (at mount time for the root, on the first lookup for the others) and
+ * never changed afterwards: it is published with cmpxchg() into
+ * ->d_union_dir and freed only when the dentry itself is killed, so a
+ * holder of a reference to the dentry may use it without locks.
+ */
+struct union_dir {
+	struct rcu_head rcu;
+	unsigned int count;
+	struct path layers[] __counted_by(count);
+};
+
+/* Per top-layer superblock: sb->s_union, set while it tops a union. */
+struct union_mount {
+	const struct cred *creator_cred;	/* for copy-up on lookup */
+	unsigned int nr_lowers;
+};
+
+static inline bool union_mnt(const struct vfsmount *mnt)
+{
+	return unlikely(mnt->mnt_flags & MNT_UNION);
+}
+
+/* The stack of a directory on a union mount; NULL when nothing is below. */
+static inline struct union_dir *union_stack(const struct path *dir)
+{
+	if (!union_mnt(dir->mnt))
+		return NULL;
+	return READ_ONCE(dir->dentry->d_union_dir);
+}
+
+/* fs/union.c */
+struct union_dir *union_dir_alloc(unsigned int count);
+void union_dir_free(struct union_dir *ud);
+bool union_dir_publish(struct dentry *dentry, struct union_dir *ud);
+void d_union_release(struct dentry *dentry);
+void d_union_set_resolved(struct dentry *dentry);
+int union_attach(const struct path *mountpoint, struct vfsmount *top,
+		 int mnt_flags);
+void union_sb_release(struct super_block *sb);
+const struct cred *union_override_creds(struct super_block *sb);
+int union_iterate_dir(struct file *file, struct dir_context *ctx);
+int union_copyup_dir(const struct path *dir);
+
+/* fs/namei.c */
+struct dentry *union_lookup_one(struct dentry *dir, const char *name,
+				unsigned int len);
+int union_find_lower(struct dentry *dir, struct union_dir *ud,
+		     const struct qstr *name, bool fallthru,
+		     struct path *found, unsigned int *layer);
+
+#else /* !CONFIG_UNION_MOUNT */
+
+static inline bool union_mnt(const struct vfsmount *mnt)
+{
+	return false;
+}
+
+static inline struct union_dir *union_stack(const struct path *dir)
+{
+	return NULL;
+}
+
+static inline void d_union_release(struct dentry *dentry)
+{
+}
+
+static inline int union_attach(const struct path *mountpoint,
+			       struct vfsmount *top, int mnt_flags)
+{
+	return -EINVAL;
+}
+
+static inline void union_sb_release(struct super_block *sb)
+{
+}
+
+#endif /* CONFIG_UNION_MOUNT */
+#endif /* _FS_UNION_H */

@@ -1,0 +1,131 @@
+#!/bin/bash
+# Build util-linux's mount(8) with our "-o union" option as build/bin/mount.
+#
+#   build-userland.sh
+#
+# The source is Debian's util-linux (apt-get source), fetched once into
+# build/userland/src; userland/util-linux-union.patch is applied on top
+# (and re-applied when it changes).  Only mount(8) is built, against a
+# static libmount and libblkid, so build/bin/mount needs nothing but libc.
+# A second run with nothing changed does nothing.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-$top/build}
+ul=$build/userland
+src=$ul/src
+obj=$ul/obj
+patch=$top/userland/util-linux-union.patch
+bin=$build/bin
+
+die() { echo "build-userland: $*" >&2; exit 1; }
+
+# apt-get source needs a deb-src entry.  Make one from the deb entries of
+# Debian's own source list (same mirror, suites and key), in a file of
+# our own; the system's list is left as it is.
+ensure_deb_src() {
+	apt-cache showsrc util-linux 2>/dev/null | grep '^Package:' >/dev/null && return
+	local list=/etc/apt/sources.list.d/debian.sources
+	local ours=/etc/apt/sources.list.d/union-mounts-deb-src.sources
+	echo "  APT     adding deb-src entries ($ours)"
+	if [ -r "$list" ] && grep -q '^Types:.*\<deb\>' "$list"; then
+		sed -e 's/^Types:.*$/Types: deb-src/' "$list" > "$ours"
+	else
+		cat > "$ours" <<-EOF
+		Types: deb-src
+		URIs: http://deb.debian.org/debian
+		Suites: bookworm bookworm-updates
+		Components: main
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+		EOF
+	fi
+	apt-get update -qq
+	apt-cache showsrc util-linux 2>/dev/null | grep '^Package:' >/dev/null ||
+		die "apt still has no source for util-linux"
+}
+
+fetch() {
+	[ -e "$src/.fetched" ] && return
+	command -v dpkg-source >/dev/null || die "dpkg-source missing (make deps)"
+	ensure_deb_src
+	echo "  FETCH   util-linux source (apt-get source)"
+	rm -rf "$src" "$ul/dl" "$obj"
+	mkdir -p "$ul/dl"
+	(cd "$ul/dl" && apt-get source -qq util-linux >/dev/null 2>"$ul/dl/apt.log") || {
+		cat "$ul/dl/apt.log" >&2
+		die "apt-get source util-linux failed"
+	}
+	local d
+	d=$(find "$ul/dl" -mindepth 1 -maxdepth 1 -type d -name 'util-linux-*')
+	[ -n "$d" ] || die "apt-get source left no util-linux-* directory"
+	mv "$d" "$src"
+	rm -rf "$ul/dl"
+	# Debian's patches touch configure.ac and Makefile.am; none of that
+	# matters for mount(8).  Date the generated files after their
+	# inputs so make does not try to rerun the autotools.
+	local t
+	t=$(date +%s)
+	(cd "$src" &&
+		touch -d "@$t" aclocal.m4 &&
+		find . -name configure -o -name config.h.in |
+			xargs touch -d "@$((t + 1))" &&
+		find . -name Makefile.in | xargs touch -d "@$((t + 2))")
+	touch "$src/.fetched"
+}
+
+apply_patch() {
+	local applied=$src/.union.patch
+	cmp -s "$patch" "$applied" 2>/dev/null && return
+	if [ -e "$applied" ]; then
+		echo "  UNPATCH util-linux (old $(basename "$patch"))"
+		patch -s -d "$src" -p1 -R < "$applied" ||
+			die "cannot revert the previous patch; rm -rf $ul and retry"
+		rm -f "$applied"
+	fi
+	echo "  PATCH   util-linux < userland/$(basename "$patch")"
+	patch -s -d "$src" -p1 --forward --no-backup-if-mismatch < "$patch" ||
+		die "userland/$(basename "$patch") does not apply to $src"
+	cp "$patch" "$applied"
+}
+
+configure_opts=(
+	--disable-all-programs --enable-libblkid --enable-libmount --enable-mount
+	--disable-shared --enable-static --disable-nls --disable-asciidoc
+	--disable-bash-completion --disable-makeinstall-chown
+	--disable-makeinstall-setuid --disable-dependency-tracking
+	--without-selinux --without-audit --without-udev --without-systemd
+	--without-python --without-readline --without-ncursesw --without-ncurses
+	--without-tinfo --without-cap-ng --without-libz --without-btrfs
+	--without-cryptsetup --without-smack --without-econf
+)
+
+configure() {
+	local sum
+	sum=$(echo "${configure_opts[*]}" | sha1sum | cut -d' ' -f1)
+	[ -e "$obj/Makefile" ] && [ "$(cat "$obj/.opts-sum" 2>/dev/null)" = "$sum" ] &&
+		return
+	echo "  CONFIG  util-linux (mount only)"
+	rm -rf "$obj"
+	mkdir -p "$obj"
+	local cc="ccache gcc"
+	command -v ccache >/dev/null || cc=gcc
+	(cd "$obj" && "$src/configure" -q CC="$cc" CFLAGS="-O2 -g0" \
+		"${configure_opts[@]}" > config.out 2>&1) || {
+		tail -30 "$obj/config.out" >&2
+		die "configure failed (full log: $obj/config.out)"
+	}
+	echo "$sum" > "$obj/.opts-sum"
+}
+
+fetch
+apply_patch
+configure
+make -s -C "$obj" -j"$(nproc)" mount >"$obj/make.out" 2>&1 || {
+	tail -40 "$obj/make.out" >&2
+	die "make mount failed (full log: $obj/make.out)"
+}
+mkdir -p "$bin"
+if ! cmp -s "$obj/mount" "$bin/mount"; then
+	echo "  INSTALL $bin/mount"
+	install -m 0755 "$obj/mount" "$bin/mount"
+fi

@@ -1,0 +1,115 @@
+#!/bin/bash
+# Turn patches/series into a git format-patch series in build/series/.
+#
+# In a worktree of build/src checked out at the "base" tag (the pristine
+# kernel), each entry of the series ("patchfile [newfile...]") becomes one
+# commit: the patch's hunks plus the new files it lists, with the patch's
+# own header (From, Date, Subject, body) as author and message.  Then
+# "git format-patch base" writes the series, and a second worktree at base
+# checks that "git am" applies it and gives the very same tree.
+#
+# Nothing happens when neither the series nor any of its files changed.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-$top/build}
+src=$build/src
+series=$top/patches/series
+wt=$build/format-patch/tree
+vt=$build/format-patch/verify
+out=$build/series
+
+die() { echo "format-patch: $*" >&2; exit 1; }
+
+[ -e "$src/.git" ] || die "no $src: run make prepare first"
+git -C "$src" rev-parse -q --verify 'base^{commit}' >/dev/null ||
+	die "$src has no base tag"
+
+entries() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$series"; }
+
+stamp=$( (cat "$series"; entries | while read -r p files; do
+	cat "$top/patches/$p"
+	for f in $files; do echo "== $f"; cat "$top/$f"; done
+done) | sha1sum | cut -d' ' -f1)
+if [ "$(cat "$out/.stamp" 2>/dev/null)" = "$stamp" ]; then
+	echo "  SERIES  $out is up to date"
+	exit 0
+fi
+
+# fresh_worktree DIR: a worktree of $src at base with nothing else in it.
+fresh_worktree() {
+	if [ ! -e "$1/.git" ]; then
+		git -C "$src" worktree prune
+		rm -rf "$1"
+		mkdir -p "$(dirname "$1")"
+		echo "  WORKTREE $1"
+		git -C "$src" worktree add -q --detach "$1" base
+	else
+		git -C "$1" am --abort >/dev/null 2>&1 || true
+		git -C "$1" checkout -q --detach base
+		git -C "$1" reset -q --hard base
+		git -C "$1" clean -q -f -d -x
+	fi
+}
+
+fresh_worktree "$wt"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+n=0
+while read -r p files; do
+	n=$((n + 1))
+	pf=$top/patches/$p
+	[ -f "$pf" ] || die "patches/series: no file patches/$p"
+	git mailinfo "$tmp/msg" "$tmp/diff" < "$pf" > "$tmp/info" ||
+		die "patches/$p: cannot read its mail header"
+	subject=$(sed -n 's/^Subject: //p' "$tmp/info")
+	name=$(sed -n 's/^Author: //p' "$tmp/info")
+	email=$(sed -n 's/^Email: //p' "$tmp/info")
+	date=$(sed -n 's/^Date: //p' "$tmp/info")
+	[ -n "$subject" ] || die "patches/$p has no Subject: line (it must be git format-patch output)"
+	[ -n "$name" ] && [ -n "$email" ] || die "patches/$p has no From: line"
+	if [ -s "$tmp/diff" ]; then
+		git -C "$wt" apply --index --whitespace=nowarn "$tmp/diff" ||
+			die "patches/$p does not apply"
+	fi
+	for f in $files; do
+		[ -f "$top/$f" ] || die "patches/series: $p lists $f, which does not exist"
+		mkdir -p "$wt/$(dirname "$f")"
+		cp "$top/$f" "$wt/$f"
+		git -C "$wt" add -f "$f"
+	done
+	{
+		echo "$subject"
+		if [ -s "$tmp/msg" ]; then
+			echo
+			cat "$tmp/msg"
+		fi
+	} > "$tmp/commit-msg"
+	git -C "$wt" diff --cached --quiet &&
+		die "patches/$p changes nothing and adds no file"
+	GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email \
+	GIT_AUTHOR_DATE=${date:-@0} \
+	GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email \
+	GIT_COMMITTER_DATE=${date:-@0} \
+		git -C "$wt" commit -q --no-verify -F "$tmp/commit-msg"
+done < <(entries)
+
+mkdir -p "$out"
+rm -f "$out"/*.patch "$out/.stamp"
+if [ "$n" = 0 ]; then
+	echo "  SERIES  patches/series is empty: no patches"
+	echo "$stamp" > "$out/.stamp"
+	exit 0
+fi
+git -C "$wt" format-patch -q --no-signature -o "$out" base >/dev/null
+echo "  SERIES  $n patches in $out"
+
+# The check: git am onto a pristine tree gives the same tree.
+fresh_worktree "$vt"
+git -C "$vt" -c user.name=verify -c user.email=verify@localhost \
+	am -q "$out"/*.patch || die "git am of $out/*.patch onto base failed"
+[ "$(git -C "$vt" rev-parse 'HEAD^{tree}')" = "$(git -C "$wt" rev-parse 'HEAD^{tree}')" ] ||
+	die "git am of the series gives a different tree"
+echo "  VERIFY  git am onto base: applies, same tree"
+echo "$stamp" > "$out/.stamp"

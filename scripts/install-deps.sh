@@ -1,0 +1,34 @@
+#!/bin/bash
+# Install the Debian packages the project needs (make deps).  Runs
+# apt-get update only when a package is missing and apt cannot find it.
+set -euo pipefail
+
+pkgs=(
+	# kernel: source, build, checks
+	linux-source-6.12 build-essential flex bison bc libelf-dev ccache
+	sparse git xz-utils perl python3
+	# util-linux mount(8): apt-get source and the build
+	dpkg-dev patch pkg-config
+	# tests and demo: images, tools run inside the guest
+	e2fsprogs squashfs-tools genisoimage mtd-utils busybox-static
+	mount procps strace python3-pytest gnuplot-nox
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$s" = installed ] || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "  DEPS    all ${#pkgs[@]} packages installed"
+	exit 0
+fi
+
+[ "$(id -u)" = 0 ] || { echo "install-deps: run as root to install: ${missing[*]}" >&2; exit 1; }
+export DEBIAN_FRONTEND=noninteractive
+echo "  DEPS    installing: ${missing[*]}"
+if ! apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+	echo "  DEPS    apt-get update, then again"
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
