@@ -4,7 +4,7 @@
  *
  * Lookup down the stacks lives in fs/namei.c (__lookup_union()); this file
  * builds and frees the stacks, attaches a new top layer at mount time and
- * turns the first readdir of a merged directory into fallthru entries on
+ * turns the first readdir of a merged directory into pass-through entries on
  * the top layer.  The design and the locking rules are in
  * Documentation/filesystems/union-mounts.rst.
  */
@@ -124,15 +124,19 @@ static int union_check_top(struct vfsmount *top, int mnt_flags)
 {
 	struct super_block *sb = top->mnt_sb;
 	const struct inode_operations *iop = d_inode(sb->s_root)->i_op;
+	bool alone;
 
 	if ((mnt_flags & MNT_READONLY) || sb_rdonly(sb))
 		return -EINVAL;
 	if (!(sb->s_iflags & SB_I_UNION_UPPER) || top->mnt_root != sb->s_root)
 		return -EOPNOTSUPP;
-	if (WARN_ON_ONCE(!iop->whiteout || !iop->fallthru || !iop->set_opaque))
+	if (WARN_ON_ONCE(!iop->whiteout || !iop->fallthru || !iop->set_complete))
 		return -EOPNOTSUPP;
 	/* The top layer belongs to this union alone. */
-	if (sb->s_union || !list_is_singular(&sb->s_mounts))
+	read_seqlock_excl(&mount_lock);
+	alone = list_is_singular(&sb->s_mounts);
+	read_sequnlock_excl(&mount_lock);
+	if (sb->s_union || !alone)
 		return -EBUSY;
 	return 0;
 }
@@ -292,7 +296,7 @@ static int union_read_names(const struct path *dir, struct union_names *names)
 }
 
 /*
- * Give @name in top-layer directory @dir (locked) a fallthru entry if it
+ * Give @name in top-layer directory @dir (locked) a pass-through entry if it
  * is visible below and has no entry of its own on the top layer.
  */
 static int union_add_fallthru(struct dentry *dir, struct union_dir *ud,
@@ -319,16 +323,16 @@ static int union_add_fallthru(struct dentry *dir, struct union_dir *ud,
 }
 
 /**
- * union_copyup_dir - copy a merged directory's lower entries up as fallthrus
+ * union_copyup_dir - copy a merged directory's lower entries up as pass-through entries
  * @dir: a directory on a union mount
  *
  * The first readdir (and rmdir) of a merged directory records every name
- * visible below it as a fallthru entry on the top layer and marks the
- * directory opaque; from then on the top layer alone answers readdir and
- * lookups of names it does not hold.  Runs with the union creator's
+ * visible below it as a pass-through entry on the top layer and marks the
+ * directory complete; from then on the top layer alone answers readdir
+ * and lookups of names it does not hold.  Runs with the union creator's
  * credentials: reading the lower directories is part of the union's own
  * work, not something the caller asked for.  Interrupted half-way, it
- * leaves only fallthrus, which the next attempt skips.
+ * leaves only pass-through entries, which the next attempt skips.
  */
 int union_copyup_dir(const struct path *dir)
 {
@@ -343,7 +347,7 @@ int union_copyup_dir(const struct path *dir)
 	unsigned int i;
 	int err;
 
-	if (!ud || IS_OPAQUE(inode))
+	if (!ud || IS_UNION_COMPLETE(inode))
 		return 0;
 	old_cred = union_override_creds(dir->mnt->mnt_sb);
 	/* The lower layers never change: read them before locking the top. */
@@ -357,7 +361,7 @@ int union_copyup_dir(const struct path *dir)
 	if (err)
 		goto out_free;
 	inode_lock_nested(inode, I_MUTEX_CHILD);
-	if (IS_OPAQUE(inode) || IS_DEADDIR(inode))
+	if (IS_UNION_COMPLETE(inode) || IS_DEADDIR(inode))
 		goto out_unlock;
 	list_for_each_entry(chunk, &names.chunks, list) {
 		unsigned int off = 0;
@@ -372,7 +376,7 @@ int union_copyup_dir(const struct path *dir)
 		if (err)
 			goto out_unlock;
 	}
-	err = inode->i_op->set_opaque(inode);
+	err = inode->i_op->set_complete(inode);
 out_unlock:
 	inode_unlock(inode);
 	mnt_drop_write(dir->mnt);
@@ -383,7 +387,7 @@ out_free:
 }
 
 /*
- * Readdir of a copied-up directory: the top layer's fallthru entries are
+ * Readdir of a copied-up directory: the top layer's pass-through entries are
  * reported with the type and inode number of what they fall through to.
  */
 struct union_readdir {

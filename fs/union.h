@@ -53,9 +53,26 @@ static inline bool union_mnt(const struct vfsmount *mnt)
 /* The stack of a directory on a union mount; NULL when nothing is below. */
 static inline struct union_dir *union_stack(const struct path *dir)
 {
+	struct union_dir *ud;
+	struct inode *inode;
+
 	if (!union_mnt(dir->mnt))
 		return NULL;
-	return READ_ONCE(dir->dentry->d_union_dir);
+	ud = READ_ONCE(dir->dentry->d_union_dir);
+	/*
+	 * A directory removed and made again over its whiteout reuses the
+	 * dentry, stale stack and all; being opaque, it has nothing below.
+	 */
+	inode = READ_ONCE(dir->dentry->d_inode);
+	if (ud && inode && IS_OPAQUE(inode))
+		return NULL;
+	return ud;
+}
+
+/* Is @sb the top layer of a union? */
+static inline bool union_top(const struct super_block *sb)
+{
+	return READ_ONCE(sb->s_union) != NULL;
 }
 
 /* fs/union.c */
@@ -88,6 +105,11 @@ static inline bool union_mnt(const struct vfsmount *mnt)
 static inline struct union_dir *union_stack(const struct path *dir)
 {
 	return NULL;
+}
+
+static inline bool union_top(const struct super_block *sb)
+{
+	return false;
 }
 
 static inline void d_union_release(struct dentry *dentry)

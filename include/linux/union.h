@@ -1,24 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Union mounts: what a filesystem needs to be the top layer of a union.
+ * Documentation/filesystems/union-mounts.rst has the whole story.
  *
  * A top layer sets SB_I_UNION_UPPER and implements three inode operations
  * on its directories:
  *
- *  ->whiteout(dir, dentry)   record that @dentry's name is deleted, hiding
- *                            whatever the lower layers hold under it;
- *  ->fallthru(dir, dentry)   record that @dentry's name is to be looked up
- *                            in the lower layers although @dir is opaque;
- *  ->set_opaque(dir)         mark @dir opaque: names it does not hold are
- *                            not looked up below.
+ *  whiteout      record that a name is deleted, hiding whatever the lower
+ *                layers hold under it;
+ *  pass-through  (the operation after "whiteout" in inode_operations)
+ *                record that a name is to be looked up in the lower
+ *                layers although its directory is complete;
+ *  set_complete  mark a directory complete (S_UNION_COMPLETE): every name
+ *                visible below it has an entry in it, so names it does not
+ *                hold are not looked up below.
  *
- * @dentry is a hashed negative dentry (it may already be a whiteout or a
- * fallthru) and @dir is locked.  Whiteouts and fallthrus are negative
- * dentries with DCACHE_UNION_WHITEOUT or DCACHE_UNION_FALLTHRU set; the
- * filesystem's ->lookup() marks them with d_mark_union_entry() before the
- * dentry is hashed, its readdir never reports whiteouts and reports
- * fallthrus with dir_emit_fallthru(), and creating an object over either
- * replaces the entry.  A directory created over a whiteout is opaque.
+ * They get a hashed negative dentry (which may already be one of those
+ * entries) in a locked directory.  In the dcache both kinds of entries are
+ * negative dentries, marked with d_mark_union_entry(); the filesystem's
+ * ->lookup() marks them before the dentry is hashed, its readdir skips
+ * whiteouts and reports pass-through entries with dir_emit_fallthru(),
+ * and creating an object over either replaces the entry.  A directory
+ * created over a whiteout is opaque (S_OPAQUE): it hides every directory
+ * below it.
  */
 #ifndef _LINUX_UNION_H
 #define _LINUX_UNION_H
@@ -28,14 +32,14 @@
 #include <linux/spinlock.h>
 
 #ifdef CONFIG_UNION_MOUNT
-/* Kernel-internal d_type of a fallthru entry, seen only by union readdir. */
+/* Kernel-internal d_type of a pass-through entry, for union readdir. */
 #define DT_FALLTHRU	15
 
 bool union_filldir(struct dir_context *ctx, const char *name, int len,
 		   loff_t offset, u64 ino, unsigned int d_type);
 
 /*
- * Report a fallthru entry from ->iterate_shared().  Only the union's own
+ * Report a pass-through entry from ->iterate_shared().  Only the union's own
  * readdir wants them; everyone else reading the top layer skips them.
  */
 static inline bool dir_emit_fallthru(struct dir_context *ctx,
@@ -46,7 +50,7 @@ static inline bool dir_emit_fallthru(struct dir_context *ctx,
 	return ctx->actor(ctx, name, len, ctx->pos, 0, DT_FALLTHRU);
 }
 
-/* @flag is DCACHE_UNION_WHITEOUT or DCACHE_UNION_FALLTHRU. */
+/* @flag says which kind of entry: the whiteout or the pass-through flag. */
 static inline void d_mark_union_entry(struct dentry *dentry, unsigned int flag)
 {
 	spin_lock(&dentry->d_lock);

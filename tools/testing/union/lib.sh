@@ -21,23 +21,37 @@
 #   LOWER      type of the lower layer image: squashfs (default), ext2,
 #              ext4, iso9660
 #   T          scratch directory of the test, made by the library (tmpfs)
+#   PYTHON     python3 for the helpers in $UNION_TOOLS (dirtool.py,
+#              difftest.py); default /usr/bin/python3
 #
 # After union_setup:
-#   UNION_DIR  the union mount point (upper over lower)
-#   LOWER_DIR  a separate read-only mount of the lower layer alone
-#   UPPER_DIR  the upper layer alone; only for block uppers (ext2, ext4),
-#              where it is the same file system mounted a second time;
-#              empty for tmpfs (require_upper_dir skips the test then)
-#   LOWER_IMG  the lower image file, UPPER_IMG the upper one (block uppers)
+#   UNION_DIR  the union mount point (upper over the lowers)
+#   LOWER_DIR  a separate read-only mount of the (topmost) lower layer alone
+#   LOWER_IMG  its image file
+#   LOWER_DIRS, LOWER_IMGS  arrays: every lower, topmost first (with
+#              several lowers; ${LOWER_DIRS[0]} is $LOWER_DIR)
+#   UPPER_IMG  the upper image (block uppers: ext2, ext4), empty for tmpfs
+#   UPPER_DEV  the loop device of the upper image (block uppers)
+#   TOP_DEV    st_dev of the union ("MAJ:MIN", as union-sysop prints it):
+#              the top layer's
+#   UPPER_DIR  empty while the union is up: the top file system belongs to
+#              the union alone and cannot be mounted a second time (EBUSY).
+#              upper_alone unmounts the union and mounts the upper image
+#              alone, read-only, at $UPPER_DIR ($T/upper); union_remount
+#              brings the union back.  A tmpfs upper dies with the union:
+#              it cannot be seen alone (upper_alone returns 1).
 #
 # Functions (each documented where it is defined):
 #   TAP         ok, not_ok, diag, check, check_fails, skip_all, bail_out,
 #               done_testing
 #   assertions  assert_eq, assert_file_content, assert_exists,
-#               assert_absent, assert_type, assert_errno, assert_dir_list
-#   layers      union_setup, require_union, require_upper_dir, mk_image,
-#               mount_image, t_mount, t_umount, t_losetup, fsck_image,
-#               fsck_at_end, mount_opts, is_union
+#               assert_absent, assert_type, assert_errno, assert_dir_list,
+#               assert_same_file
+#   layers      union_setup, upper_alone, union_remount, union_fresh,
+#               require_union, require_upper_dir, mk_image, mount_image,
+#               t_mount,
+#               t_umount, t_losetup, fsck_image, fsck_at_end,
+#               hash_at_end, mount_opts, is_union, assert_layer
 #   syscalls    union-sysop OP ARG... (build/bin; union-sysop with no
 #               argument lists the operations): one system call, its
 #               errno printed by name
@@ -45,7 +59,14 @@
 # Everything the library mounts is unmounted, and every loop device it
 # attached detached, by done_testing or when the script exits; block
 # uppers are then checked with e2fsck -fn, and a damaged upper fails the
+# test; the lower images are hashed again, and a changed lower fails the
 # test.
+#
+# Stock e2fsck (e2fsprogs 1.47) refuses an ext2 file system that has held
+# union entries (whiteouts, fallthrus, opaque directories): the kernel sets
+# the incompat feature 0x0020, which e2fsck calls FEATURE_I5.  Until
+# e2fsprogs knows it, exactly that refusal is tolerated (a diagnostic line,
+# or "ok ... # SKIP" from fsck_image); any other e2fsck complaint fails.
 
 if [ "${UML_GUEST:-}" != 1 ]; then
 	echo "Bail out! lib.sh: not inside a uml-run guest; refusing to mount on the host"
@@ -59,6 +80,10 @@ UPPER=${UPPER:-tmpfs}
 LOWER=${LOWER:-squashfs}
 MS_UNION=0x200
 SYSOP=union-sysop
+# The test helpers written in Python (dirtool.py, difftest.py) run with
+# the system's python3: the guest's PATH has no per-user shims.
+PYTHON=${PYTHON:-/usr/bin/python3}
+UNION_TOOLS=$UNION_TOP/tools/testing/union
 
 _t_count=0
 _t_failed=0
@@ -66,6 +91,7 @@ _t_done=0
 _t_mounts=()		# mount points, in mount order
 _t_loops=()		# loop devices we attached
 _t_fsck=()		# images to fsck after unmounting: "type:image"
+_t_hash=()		# images that must not change: "sha256:image"
 
 T=$(mktemp -d /tmp/union-test.XXXXXX)
 export T
@@ -91,13 +117,15 @@ not_ok() {
 
 # check DESCRIPTION CMD...: ok if CMD exits 0; its output is shown on failure.
 check() {
-	local desc=$1 out
+	local desc=$1 out rc
 	shift
-	if out=$("$@" 2>&1); then
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" = 0 ]; then
 		ok "$desc"
 	else
 		not_ok "$desc"
-		diag "command: $*" "exit: $?" "$out"
+		diag "command: $*" "exit: $rc" "$out"
 	fi
 }
 
@@ -230,6 +258,20 @@ assert_errno() {
 	fi
 }
 
+# assert_same_file FILE1 FILE2 [DESCRIPTION]: the two files are the same;
+# else the first 30 lines of their diff are shown.
+assert_same_file() {
+	local desc=${3:-"$1 and $2 are the same"} out
+	if cmp -s -- "$1" "$2"; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		out=$(diff -- "$1" "$2" 2>&1)
+		diag "diff $1 $2 ($(printf '%s\n' "$out" | wc -l) lines; the first 30):" \
+			"$(printf '%s\n' "$out" | head -n 30)"
+	fi
+}
+
 # assert_dir_list DIR "name1 name2 ..." [DESCRIPTION]: the names readdir
 # returns for DIR, sorted, are exactly these (. and .. left out).
 assert_dir_list() {
@@ -316,18 +358,35 @@ mount_image() {
 	t_mount -t "$type" -o "$opts" "$LOOPDEV" "$mnt"
 }
 
+# _t_e2fsck IMAGE: e2fsck -fn IMAGE; status 0 clean, 1 not clean, 2 the
+# refusal of the union incompat feature alone (see the header).  The
+# output is left in $_t_fsck_out.
+_t_e2fsck() {
+	local rest
+	if _t_fsck_out=$(e2fsck -fn "$1" 2>&1); then
+		return 0
+	fi
+	rest=$(printf '%s\n' "$_t_fsck_out" | grep -v '^e2fsck [0-9.]* (')
+	if [ "$rest" = "$1 has unsupported feature(s): FEATURE_I5
+e2fsck: Get a newer version of e2fsck!" ]; then
+		return 2
+	fi
+	return 1
+}
+
 # fsck_image TYPE IMAGE: e2fsck -fn IMAGE is clean (one test point; other
-# types: nothing).  The image must not be mounted.
+# types: nothing).  The image must not be mounted.  The refusal of the
+# union feature alone gives "ok ... # SKIP".
 fsck_image() {
-	local out
+	local desc="fsck $1 $(basename "$2"): clean"
 	case $1 in
 	ext2|ext3|ext4)
-		if out=$(e2fsck -fn "$2" 2>&1); then
-			ok "fsck $1 $(basename "$2"): clean"
-		else
-			not_ok "fsck $1 $(basename "$2"): clean"
-			diag "$out"
-		fi ;;
+		_t_e2fsck "$2"
+		case $? in
+		0) ok "$desc" ;;
+		2) ok "$desc # SKIP e2fsck does not know the union feature (FEATURE_I5) yet" ;;
+		*) not_ok "$desc"; diag "$_t_fsck_out" ;;
+		esac ;;
 	esac
 }
 
@@ -336,6 +395,15 @@ fsck_image() {
 # for block uppers.
 fsck_at_end() {
 	_t_fsck+=("$1:$2")
+}
+
+# hash_at_end IMAGE: IMAGE must be the same, byte for byte, after the
+# teardown as now (one test point then).  union_setup does this for every
+# lower image.
+hash_at_end() {
+	local sum
+	sum=$(sha256sum < "$1") || bail_out "sha256sum $1 failed"
+	_t_hash+=("${sum%% *}:$1")
 }
 
 # mount_opts MNT: the per-mount options of the topmost mount at MNT.
@@ -349,24 +417,49 @@ is_union() {
 	return 1
 }
 
-# union_setup LOWER_SRC: build the layers and the union.
-#   - the tree LOWER_SRC becomes a $LOWER image ($LOWER_IMG), loop-mounted
-#     read-only at $LOWER_DIR and at $UNION_DIR;
-#   - an empty $UPPER file system is mounted with -o union on $UNION_DIR;
-#     for block uppers it is also mounted at $UPPER_DIR.
+# union_setup LOWER_SRC...: build the layers and the union.
+#   - each LOWER_SRC, topmost (highest priority) first, is a directory
+#     tree made into a $LOWER image, or TYPE:IMAGE, an existing image of
+#     that type used as it is (e.g. ext2:$T/old-upper.img: an ext2 image
+#     that was a union's upper, with its whiteouts);
+#   - each lower image is loop-mounted read-only alone ($LOWER_DIRS) and
+#     at $UNION_DIR, the bottom one first; its hash is checked at the end
+#     (hash_at_end);
+#   - an empty $UPPER file system is mounted with -o union on $UNION_DIR.
 # Skips the test (skip_all) when the kernel ignores -o union.
 union_setup() {
-	local src=$1 ldev
-	LOWER_IMG=$T/lower.img
-	LOWER_DIR=$T/lower
+	local i n=$# arg type img mnt name
+	LOWER_DIRS=()
+	LOWER_IMGS=()
 	UNION_DIR=$T/union
 	UPPER_DIR=
 	UPPER_IMG=
-	mk_image "$LOWER" "$src" "$LOWER_IMG"
-	mount_image "$LOWER" "$LOWER_IMG" "$LOWER_DIR"
-	ldev=$LOOPDEV
+	UPPER_DEV=
+	[ "$n" -ge 1 ] || bail_out "union_setup: no lower"
 	mkdir -p "$UNION_DIR"
-	t_mount -t "$LOWER" -o ro "$ldev" "$UNION_DIR"
+	for ((i = n; i >= 1; i--)); do
+		arg=${!i}
+		name=lower
+		[ "$i" -gt 1 ] && name=lower$i
+		if [ -d "$arg" ]; then
+			type=$LOWER
+			img=$T/$name.img
+			mk_image "$type" "$arg" "$img"
+		else
+			type=${arg%%:*}
+			img=${arg#*:}
+			[ "$type" != "$arg" ] && [ -f "$img" ] ||
+				bail_out "union_setup: $arg: neither a directory nor TYPE:IMAGE"
+		fi
+		hash_at_end "$img"
+		mnt=$T/$name
+		mount_image "$type" "$img" "$mnt"
+		t_mount -t "$type" -o ro "$LOOPDEV" "$UNION_DIR"
+		LOWER_DIRS[i - 1]=$mnt
+		LOWER_IMGS[i - 1]=$img
+	done
+	LOWER_DIR=${LOWER_DIRS[0]}
+	LOWER_IMG=${LOWER_IMGS[0]}
 	case $UPPER in
 	tmpfs)
 		t_mount -t tmpfs -o union,mode=0755 upper "$UNION_DIR" ;;
@@ -375,18 +468,104 @@ union_setup() {
 		mkdir -p "$T/upper-empty"
 		mk_image "$UPPER" "$T/upper-empty" "$UPPER_IMG"
 		t_losetup "$UPPER_IMG"
+		UPPER_DEV=$LOOPDEV
 		fsck_at_end "$UPPER" "$UPPER_IMG"
-		t_mount -t "$UPPER" -o union "$LOOPDEV" "$UNION_DIR"
-		UPPER_DIR=$T/upper
-		mkdir -p "$UPPER_DIR"
-		t_mount -t "$UPPER" "$LOOPDEV" "$UPPER_DIR" ;;
+		t_mount -t "$UPPER" -o union "$UPPER_DEV" "$UNION_DIR" ;;
 	*)
 		bail_out "UPPER=$UPPER: unknown upper file system" ;;
 	esac
-	export LOWER_IMG LOWER_DIR UNION_DIR UPPER_DIR UPPER_IMG
+	export LOWER_IMG LOWER_DIR UNION_DIR UPPER_DIR UPPER_IMG UPPER_DEV
 	if ! is_union "$UNION_DIR"; then
 		skip_all "the kernel ignores mount -o union (no union mounts)"
 	fi
+	TOP_DEV=$(_t_dev "$UNION_DIR")
+}
+
+# _t_dev PATH / _t_ino PATH: st_dev ("MAJ:MIN") / st_ino of lstat(PATH).
+_t_dev() {
+	local s
+	s=$($SYSOP lstat "$1") && set -- $s && echo "$6"
+}
+_t_ino() {
+	local s
+	s=$($SYSOP lstat "$1") && set -- $s && echo "$5"
+}
+
+# upper_alone: see the upper layer alone.  Unmounts the union (the test
+# must have unmounted whatever it mounted on or of it, bind mounts too),
+# then mounts the upper image read-only at $UPPER_DIR.  Returns 1, and
+# changes nothing, for a tmpfs upper (it dies with the union).
+#   if upper_alone; then assert_absent "$UPPER_DIR/removed"; fi
+upper_alone() {
+	[ -n "$UPPER_DEV" ] || return 1
+	[ -z "$UPPER_DIR" ] || return 0
+	t_umount "$UNION_DIR"
+	UPPER_DIR=$T/upper
+	mkdir -p "$UPPER_DIR"
+	t_mount -t "$UPPER" -o ro "$UPPER_DEV" "$UPPER_DIR"
+	export UPPER_DIR
+}
+
+# union_remount: mount the upper again with -o union over the lowers,
+# which stay mounted at $UNION_DIR (after upper_alone, or after the test
+# unmounted the union itself); block uppers only.
+union_remount() {
+	[ -n "$UPPER_DEV" ] || bail_out "union_remount: a $UPPER upper cannot be mounted again"
+	if [ -n "$UPPER_DIR" ]; then
+		t_umount "$UPPER_DIR"
+		UPPER_DIR=
+	fi
+	is_union "$UNION_DIR" && bail_out "union_remount: the union is still mounted"
+	t_mount -t "$UPPER" -o union "$UPPER_DEV" "$UNION_DIR"
+	is_union "$UNION_DIR" || bail_out "union_remount: $UNION_DIR is no union"
+	TOP_DEV=$(_t_dev "$UNION_DIR")
+}
+
+# union_fresh: forget what the kernel has cached of the union, so that the
+# next lookups ask the layers again.  A block upper is unmounted and
+# mounted again (union_remount; after upper_alone too); a tmpfs upper,
+# whose dentries are the file system itself, cannot be: only the unused
+# dentries and inodes are dropped (drop_caches), for both kinds.
+union_fresh() {
+	if [ -n "$UPPER_DEV" ]; then
+		[ -n "$UPPER_DIR" ] || t_umount "$UNION_DIR"
+		union_remount
+	fi
+	sync
+	echo 2 > /proc/sys/vm/drop_caches
+}
+
+# assert_layer PATH LAYER [DESCRIPTION]: the non-directory PATH, seen in
+# the union, is the object of LAYER: "upper" (its st_dev is the top
+# layer's), or "lower" / "lowerN" (N from 1, topmost first: the same
+# st_dev and st_ino as the same path in that lower alone).  PATH is
+# relative to $UNION_DIR.
+assert_layer() {
+	local rel=$1 layer=$2 desc=${3:-"$1 comes from the $2 layer"}
+	local got want n
+	got=$($SYSOP lstat "$UNION_DIR/$rel")
+	if [ $? != 0 ]; then
+		not_ok "$desc"
+		diag "lstat $UNION_DIR/$rel: $got"
+		return
+	fi
+	got=$(set -- $got; echo "$5 $6")
+	case $layer in
+	upper)
+		if [ "${got#* }" = "$TOP_DEV" ]; then
+			ok "$desc"
+		else
+			not_ok "$desc"
+			diag "st_ino st_dev: $got; the top layer's st_dev: $TOP_DEV"
+		fi
+		return ;;
+	lower) n=1 ;;
+	lower[0-9]*) n=${layer#lower} ;;
+	*) bail_out "assert_layer: unknown layer $layer" ;;
+	esac
+	want=$($SYSOP lstat "${LOWER_DIRS[n - 1]}/$rel")
+	want=$(set -- $want; echo "$5 $6")
+	assert_eq "$got" "$want" "$desc"
 }
 
 # require_union: skip the test unless the kernel supports union mounts
@@ -407,9 +586,10 @@ require_union() {
 	fi
 }
 
-# require_upper_dir: skip unless the upper layer can be seen alone.
+# require_upper_dir: skip unless the upper layer can be seen alone (with
+# upper_alone: a block upper).
 require_upper_dir() {
-	[ -n "${UPPER_DIR:-}" ] ||
+	[ -n "${UPPER_DEV:-}" ] ||
 		skip_all "the upper layer ($UPPER) cannot be seen alone"
 }
 
@@ -436,12 +616,22 @@ _t_teardown() {
 	done
 	_t_loops=()
 	for m in "${_t_fsck[@]}"; do
-		if ! out=$(e2fsck -fn "${m#*:}" 2>&1); then
-			not_ok "fsck of the ${m%%:*} upper after the test: clean"
-			diag "$out"
-		fi
+		_t_e2fsck "${m#*:}"
+		case $? in
+		0) ;;
+		2) diag "fsck of the ${m%%:*} upper $(basename "${m#*:}") not done:" \
+			"e2fsck does not know the union feature (FEATURE_I5) yet" ;;
+		*) not_ok "fsck of the ${m%%:*} upper after the test: clean"
+		   diag "$_t_fsck_out" ;;
+		esac
 	done
 	_t_fsck=()
+	for m in "${_t_hash[@]}"; do
+		out=$(sha256sum < "${m#*:}")
+		assert_eq "${out%% *}" "${m%%:*}" \
+			"lower image $(basename "${m#*:}") unchanged (sha256)"
+	done
+	_t_hash=()
 }
 
 _t_exit() {
