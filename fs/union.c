@@ -53,7 +53,7 @@ void union_dir_free(struct union_dir *ud)
  */
 bool union_dir_publish(struct dentry *dentry, struct union_dir *ud)
 {
-	if (cmpxchg(&dentry->d_union_dir, NULL, ud) != NULL) {
+	if (cmpxchg(&dentry->d_union_dir, NULL, ud)) {
 		union_dir_free(ud);
 		return false;
 	}
@@ -185,7 +185,7 @@ int union_attach(const struct path *mountpoint, struct vfsmount *top,
 		ud->layers[i] = lowers[i];
 		path_get(&ud->layers[i]);
 	}
-	if (cmpxchg(&sb->s_union, NULL, um) != NULL) {
+	if (cmpxchg(&sb->s_union, NULL, um)) {
 		err = -EBUSY;
 		goto out_free;
 	}
@@ -333,6 +333,8 @@ static int union_add_fallthru(struct dentry *dir, struct union_dir *ud,
  * credentials: reading the lower directories is part of the union's own
  * work, not something the caller asked for.  Interrupted half-way, it
  * leaves only pass-through entries, which the next attempt skips.
+ *
+ * The caller has write access to the mount (mnt_want_write()).
  */
 int union_copyup_dir(const struct path *dir)
 {
@@ -357,9 +359,6 @@ int union_copyup_dir(const struct path *dir)
 		if (err)
 			goto out_free;
 	}
-	err = mnt_want_write(dir->mnt);
-	if (err)
-		goto out_free;
 	inode_lock_nested(inode, I_MUTEX_CHILD);
 	if (IS_UNION_COMPLETE(inode) || IS_DEADDIR(inode))
 		goto out_unlock;
@@ -379,16 +378,28 @@ int union_copyup_dir(const struct path *dir)
 	err = inode->i_op->set_complete(inode);
 out_unlock:
 	inode_unlock(inode);
-	mnt_drop_write(dir->mnt);
 out_free:
 	union_names_free(&names);
 	revert_creds(old_cred);
 	return err;
 }
 
+/* The first readdir of a merged directory copies it up. */
+int union_readdir_copyup(struct file *file)
+{
+	int err;
+
+	err = mnt_want_write_file(file);
+	if (err)
+		return err;
+	err = union_copyup_dir(&file->f_path);
+	mnt_drop_write_file(file);
+	return err;
+}
+
 /*
  * Readdir of a copied-up directory: the top layer's pass-through entries are
- * reported with the type and inode number of what they fall through to.
+ * reported with the type and inode number of the lower object they name.
  */
 struct union_readdir {
 	struct dir_context ctx;

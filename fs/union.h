@@ -72,7 +72,7 @@ static inline struct union_dir *union_stack(const struct path *dir)
 /* Is @sb the top layer of a union? */
 static inline bool union_top(const struct super_block *sb)
 {
-	return READ_ONCE(sb->s_union) != NULL;
+	return READ_ONCE(sb->s_union);
 }
 
 /* fs/union.c */
@@ -87,6 +87,7 @@ void union_sb_release(struct super_block *sb);
 const struct cred *union_override_creds(struct super_block *sb);
 int union_iterate_dir(struct file *file, struct dir_context *ctx);
 int union_copyup_dir(const struct path *dir);
+int union_readdir_copyup(struct file *file);
 
 /* fs/namei.c */
 struct dentry *union_lookup_one(struct dentry *dir, const char *name,

@@ -12,7 +12,7 @@
 #     an existing file; the kernel's own warnings elsewhere are ignored.
 #
 # Exit status 1 on any checkpatch message (ERROR, WARNING or CHECK) or any
-# sparse warning of ours.
+# sparse warning of ours.  SKIP_SPARSE=1: checkpatch only.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,7 +30,9 @@ newfiles=$(entries | awk '{ for (i = 2; i <= NF; i++) print $i }')
 failed=0
 
 # --- checkpatch ------------------------------------------------------------
-cp_opts=(--strict --quiet --no-summary --show-types --color=never)
+# CHECKPATCH_OPTS: more options, e.g. "--ignore PREFER_FALLTHROUGH" for a
+# false positive (say why in the commit that adds it).
+cp_opts=(--strict --quiet --no-summary --show-types --color=never ${CHECKPATCH_OPTS:-})
 ncp=0
 for p in $patches; do
 	ncp=$((ncp + 1))
@@ -48,7 +50,13 @@ for f in $newfiles; do
 		failed=1
 	fi
 done
+for f in "$top"/patches/*.patch; do
+	[ -e "$f" ] || continue
+	case " $(echo $patches) " in *" ${f##*/} "*) continue ;; esac
+	echo "check: patches/${f##*/} is not in patches/series (not checked)"
+done
 echo "  CHECK   checkpatch --strict: $ncp patches and new files"
+[ "${SKIP_SPARSE:-0}" = 1 ] && exit $failed
 
 # --- sparse ----------------------------------------------------------------
 command -v sparse >/dev/null || die "sparse missing (make deps)"

@@ -19,7 +19,7 @@
  * entries) in a locked directory.  In the dcache both kinds of entries are
  * negative dentries, marked with d_mark_union_entry(); the filesystem's
  * ->lookup() marks them before the dentry is hashed, its readdir skips
- * whiteouts and reports pass-through entries with dir_emit_fallthru(),
+ * whiteouts and reports pass-through entries with the helper below,
  * and creating an object over either replaces the entry.  A directory
  * created over a whiteout is opaque (S_OPAQUE): it hides every directory
  * below it.
