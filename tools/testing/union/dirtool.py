@@ -10,6 +10,10 @@ directory offsets are the kernel's, not a library's idea of them.
   dirtool.py verify DIR   every entry's d_type is the type lstat gives, and
                           for non-directories d_ino is lstat's st_ino;
                           prints the mismatches, exit 1 if any
+  dirtool.py tree DIR     the whole tree under DIR, one line per object,
+                          sorted: "PATH TYPE MODE SIZE CONTENT" (CONTENT: a
+                          file's sha256, a symlink's target, "-"); a
+                          directory's size is left out ("-")
   dirtool.py seek DIR [SEED]
                           telldir() before every entry of one pass, then
                           seekdir() to each of them in a shuffled order:
@@ -135,6 +139,35 @@ def cmd_verify(path):
     return 1 if bad else 0
 
 
+def cmd_tree(top):
+    import hashlib
+    out = []
+
+    def walk(rel):
+        path = os.path.join(top, rel) if rel else top
+        for name in sorted(os.listdir(path)):
+            r = os.path.join(rel, name) if rel else name
+            p = os.path.join(top, r)
+            st = os.lstat(p)
+            t = type_of_mode(st.st_mode)
+            size, content = str(st.st_size), "-"
+            if t == "file":
+                with open(p, "rb") as f:
+                    content = hashlib.sha256(f.read()).hexdigest()
+            elif t == "symlink":
+                content = os.readlink(p)
+            elif t == "dir":
+                size = "-"
+            out.append("%s %s %o %s %s" %
+                       (r, t, stat.S_IMODE(st.st_mode), size, content))
+            if t == "dir":
+                walk(r)
+    walk("")
+    for line in sorted(out):
+        print(line)
+    return 0
+
+
 def cmd_seek(path, seed):
     rnd = random.Random(seed)
     d = opendir(path)
@@ -189,6 +222,8 @@ def main(argv):
         return cmd_list(path)
     if cmd == "verify":
         return cmd_verify(path)
+    if cmd == "tree":
+        return cmd_tree(path)
     if cmd == "seek":
         return cmd_seek(path, int(argv[3]) if len(argv) > 3 else 1)
     print(__doc__)
