@@ -42,7 +42,9 @@ $(BUILD)/bin/union-sysop: tools/testing/union/sysop.c
 	@mkdir -p $(@D)
 	gcc -O2 -Wall -Wextra -Werror -o $@ $<
 
-test: all
+# The README's test command: the static checks, the builds without union
+# mounts and for x86_64, then the tests (whose summary line comes last).
+test: all check build-nounion config-x86
 	tools/testing/union/run -j $(JOBS) $(TESTS)
 
 demo: all

@@ -9,6 +9,7 @@
 # static libmount and libblkid, so build/bin/mount needs nothing but libc.
 # A second run with nothing changed does nothing.
 set -euo pipefail
+{	# braces: read all before running, so that an edit cannot break a run
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
@@ -129,3 +130,5 @@ if ! cmp -s "$obj/mount" "$bin/mount"; then
 	echo "  INSTALL $bin/mount"
 	install -m 0755 "$obj/mount" "$bin/mount"
 fi
+exit
+}

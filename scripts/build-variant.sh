@@ -2,12 +2,14 @@
 # Build checks of the series in other configurations, each in an output
 # directory of its own under build/ (the main build is not touched):
 #
-#   build-variant.sh nounion   UML with CONFIG_UNION_MOUNT=n   -> build/nounion
+#   build-variant.sh nounion   the x86 configuration below with
+#                              CONFIG_UNION_MOUNT=n            -> build/nounion
 #   build-variant.sh x86       x86_64 tinyconfig + the file systems and
 #                              CONFIG_UNION_MOUNT=y            -> build/x86
 #
 # The configuration fragments are written to build/VARIANT.config.
 set -euo pipefail
+{	# braces: read all before running, so that an edit cannot break a run
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
@@ -22,23 +24,8 @@ write_if_changed() {
 	printf '%s\n' "$new" > "$1"
 }
 
-mkdir -p "$build"
-case ${1:-} in
-nounion)
-	frag=$build/nounion.config
-	{
-		grep -v '^CONFIG_UNION_MOUNT=' "$top/configs/uml.config"
-		echo '# CONFIG_UNION_MOUNT is not set'
-	} | write_if_changed "$frag"
-	echo "  VARIANT UML, CONFIG_UNION_MOUNT=n -> $build/nounion"
-	"$top/scripts/build-kernel.sh" "$build/nounion" "$frag" -- linux
-	grep -q '^CONFIG_UNION_MOUNT=y' "$build/nounion/.config" &&
-		die "CONFIG_UNION_MOUNT=y in $build/nounion/.config; it must be off"
-	echo "  VARIANT nounion builds"
-	;;
-x86)
-	frag=$build/x86.config
-	write_if_changed "$frag" <<-'EOF'
+x86_fragment() {
+	cat <<-'EOF'
 	# x86_64 tinyconfig plus what union mounts need and are tested with.
 	CONFIG_64BIT=y
 	CONFIG_UNION_MOUNT=y
@@ -63,6 +50,25 @@ x86)
 	CONFIG_ISO9660_FS=y
 	CONFIG_OVERLAY_FS=y
 	EOF
+}
+
+mkdir -p "$build"
+case ${1:-} in
+nounion)
+	# The same small x86_64 configuration with union mounts off: the
+	# series must cost nothing, and build, without them.
+	frag=$build/nounion.config
+	x86_fragment | sed 's/^CONFIG_UNION_MOUNT=y$/# CONFIG_UNION_MOUNT is not set/' |
+		write_if_changed "$frag"
+	echo "  VARIANT x86_64, CONFIG_UNION_MOUNT=n -> $build/nounion"
+	KARCH=x86_64 "$top/scripts/build-kernel.sh" "$build/nounion" "$frag" -- vmlinux
+	grep -q '^CONFIG_UNION_MOUNT=y' "$build/nounion/.config" &&
+		die "CONFIG_UNION_MOUNT=y in $build/nounion/.config; it must be off"
+	echo "  VARIANT nounion builds"
+	;;
+x86)
+	frag=$build/x86.config
+	x86_fragment | write_if_changed "$frag"
 	echo "  VARIANT x86_64 tinyconfig + $(basename "$frag") -> $build/x86"
 	KARCH=x86_64 "$top/scripts/build-kernel.sh" "$build/x86" "$frag" -- vmlinux
 	echo "  VARIANT x86 builds"
@@ -72,3 +78,5 @@ x86)
 	exit 2
 	;;
 esac
+exit
+}

@@ -8,6 +8,7 @@
 # Nothing happens when the series and its files have not changed since the
 # last successful check.
 set -euo pipefail
+{	# braces: read all before running, so that an edit cannot break a run
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
@@ -74,3 +75,5 @@ done < <(entries)
 
 echo "$stamp" > "$cb/.stamp"
 echo "  SERIES  all $n prefixes build"
+exit
+}

@@ -14,6 +14,7 @@
 # Exit status 1 on any checkpatch message (ERROR, WARNING or CHECK) or any
 # sparse warning of ours.  SKIP_SPARSE=1: checkpatch only.
 set -uo pipefail
+{	# braces: read all before running, so that an edit cannot break a run
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
@@ -117,3 +118,5 @@ else
 fi
 
 exit $failed
+exit
+}

@@ -10,6 +10,7 @@
 #
 # Nothing happens when neither the series nor any of its files changed.
 set -euo pipefail
+{	# braces: read all before running, so that an edit cannot break a run
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
@@ -113,3 +114,5 @@ git -C "$vt" -c user.name=verify -c user.email=verify@localhost \
 	die "git am of the series gives a different tree"
 echo "  VERIFY  git am onto base: applies, same tree"
 echo "$stamp" > "$out/.stamp"
+exit
+}
