@@ -89,6 +89,27 @@ const struct cred *union_override_creds(struct super_block *sb)
 	return override_creds(sb->s_union->creator_cred);
 }
 
+void union_save_times(struct inode *inode, struct union_times *times)
+{
+	times->atime = inode_get_atime(inode);
+	times->mtime = inode_get_mtime(inode);
+}
+
+/* @dentry's inode is locked; the caller runs with the creator's creds. */
+void union_restore_times(struct dentry *dentry,
+			 const struct union_times *times)
+{
+	struct iattr attr = {
+		.ia_valid = ATTR_ATIME | ATTR_MTIME | ATTR_ATIME_SET |
+			    ATTR_MTIME_SET,
+		.ia_atime = times->atime,
+		.ia_mtime = times->mtime,
+	};
+
+	/* Only the times are at stake: a failure is not worth failing for. */
+	notify_change(&nop_mnt_idmap, dentry, &attr, NULL);
+}
+
 /*
  * Collect the read-only mounts stacked at @mountpoint, topmost first.
  * The caller holds namespace_sem, which keeps the mount tree still.
@@ -346,6 +367,7 @@ int union_copyup_dir(const struct path *dir)
 	};
 	struct union_name_chunk *chunk;
 	const struct cred *old_cred;
+	struct union_times times;
 	unsigned int i;
 	int err;
 
@@ -362,6 +384,7 @@ int union_copyup_dir(const struct path *dir)
 	inode_lock_nested(inode, I_MUTEX_CHILD);
 	if (IS_UNION_COMPLETE(inode) || IS_DEADDIR(inode))
 		goto out_unlock;
+	union_save_times(inode, &times);
 	list_for_each_entry(chunk, &names.chunks, list) {
 		unsigned int off = 0;
 
@@ -376,6 +399,7 @@ int union_copyup_dir(const struct path *dir)
 			goto out_unlock;
 	}
 	err = inode->i_op->set_complete(inode);
+	union_restore_times(dir->dentry, &times);
 out_unlock:
 	inode_unlock(inode);
 out_free:

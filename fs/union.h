@@ -39,6 +39,15 @@ struct union_dir {
 	struct path layers[] __counted_by(count);
 };
 
+/*
+ * The times of a top-layer directory, kept across the union's own changes
+ * to it (copying a directory up), which change nothing in the merged view.
+ */
+struct union_times {
+	struct timespec64 atime;
+	struct timespec64 mtime;
+};
+
 /* Per top-layer superblock: sb->s_union, set while it tops a union. */
 struct union_mount {
 	const struct cred *creator_cred;	/* for copy-up on lookup */
@@ -85,6 +94,9 @@ int union_attach(const struct path *mountpoint, struct vfsmount *top,
 		 int mnt_flags);
 void union_sb_release(struct super_block *sb);
 const struct cred *union_override_creds(struct super_block *sb);
+void union_save_times(struct inode *inode, struct union_times *times);
+void union_restore_times(struct dentry *dentry,
+			 const struct union_times *times);
 int union_iterate_dir(struct file *file, struct dir_context *ctx);
 int union_copyup_dir(const struct path *dir);
 int union_readdir_copyup(struct file *file);

@@ -48,10 +48,9 @@
 #               assert_absent, assert_type, assert_errno, assert_errno_in,
 #               assert_dir_list, assert_same_file
 #   layers      union_setup, upper_alone, union_remount, union_fresh,
-#               require_union, require_upper_dir, mk_image, mount_image,
-#               t_mount,
-#               t_umount, t_losetup, fsck_image, fsck_at_end,
-#               hash_at_end, mount_opts, is_union, assert_layer
+#               assert_layer, require_union, require_upper_dir, mk_image,
+#               mount_image, t_mount, t_umount, t_losetup, fsck_image,
+#               fsck_at_end, hash_at_end, mount_opts, is_union
 #   syscalls    union-sysop OP ARG... (build/bin; union-sysop with no
 #               argument lists the operations): one system call, its
 #               errno printed by name

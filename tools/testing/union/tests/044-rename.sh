@@ -1,0 +1,137 @@
+#!/bin/bash
+# rename in a union (no copy-up yet): upper-only files and directories
+# rename as on any file system, into merged and lower directories too;
+# renaming a lower-only object (file, symlink, directory) or a merged
+# directory fails with EXDEV and changes nothing; an upper file renamed
+# over a lower-only name replaces it; RENAME_NOREPLACE over a lower name
+# fails with EEXIST; an upper file that shadowed a lower one, renamed
+# away, leaves a whiteout (the lower one does not come back); a rename
+# onto a removed name works, and a directory renamed there shows nothing
+# of the removed lower directory; a file over a lower directory fails
+# (EISDIR or EXDEV), a directory over a lower file with ENOTDIR.  In a directory
+# listed (copied up) before and in one not listed.
+# uppers: tmpfs ext2
+# lowers: squashfs ext2
+. "$(dirname "$0")/../lib.sh"
+
+src=$T/src
+for d in fresh read; do
+	mkdir -p "$src/$d/ldir/sub" "$src/$d/mdir" "$src/$d/gone"
+	echo "lower-$d-lf" > "$src/$d/lf"
+	echo "lower-$d-target" > "$src/$d/target"
+	echo "lower-$d-nr" > "$src/$d/nr"
+	echo "lower-$d-shadowed" > "$src/$d/shadowed"
+	echo "lower-$d-wh" > "$src/$d/wh"
+	echo x > "$src/$d/ldir/x"
+	echo m > "$src/$d/mdir/m"
+	echo g > "$src/$d/gone/g"
+	ln -s lf "$src/$d/lsym"
+done
+union_setup "$src"
+U=$UNION_DIR
+
+assert_dir_list "$U/read" "gone ldir lf lsym mdir nr shadowed target wh" \
+	"read: listed before the changes"
+for d in fresh read; do
+	D=$U/$d
+	# Upper-only objects.
+	echo u1 > "$D/u1"
+	assert_errno 0 rename "$D/u1" "$D/u2"
+	assert_file_content "$D/u2" u1 "$d: upper file renamed"
+	assert_absent "$D/u1" "$d: ... the old name is gone"
+	echo u3 > "$D/u3"
+	assert_errno 0 rename "$D/u2" "$D/u3"
+	assert_file_content "$D/u3" u1 "$d: upper file renamed over an upper file"
+	assert_errno 0 mkdir "$D/udir"
+	echo in > "$D/udir/in"
+	assert_errno 0 rename "$D/udir" "$D/udir2"
+	assert_file_content "$D/udir2/in" in "$d: upper dir renamed with its content"
+	assert_errno 0 rename "$D/udir2" "$D/mdir/udir3"
+	assert_file_content "$D/mdir/udir3/in" in "$d: upper dir renamed into a merged dir"
+	assert_errno 0 rename "$D/u3" "$D/ldir/sub/u4"
+	assert_file_content "$D/ldir/sub/u4" u1 "$d: upper file renamed into a lower dir"
+	assert_layer "$d/ldir/sub/u4" upper "$d: ... on the top layer"
+
+	# Lower-only and merged objects: EXDEV, nothing changes.
+	assert_errno EXDEV rename "$D/lf" "$D/lf2"
+	assert_errno EXDEV rename "$D/lf" "$D/mdir/lf"
+	assert_errno EXDEV rename "$D/lsym" "$D/lsym2"
+	assert_errno EXDEV rename "$D/ldir" "$D/ldir2"
+	assert_errno EXDEV rename "$D/mdir" "$D/mdir2"
+	assert_errno EXDEV rename "$D/lf" "$D/target"
+	assert_file_content "$D/lf" "lower-$d-lf" "$d: lf still there after EXDEV"
+	assert_layer "$d/lf" lower "$d: ... still the lower file"
+	assert_absent "$D/lf2" "$d: no lf2"
+	assert_absent "$D/ldir2" "$d: no ldir2"
+	assert_absent "$D/mdir2" "$d: no mdir2"
+	assert_file_content "$D/target" "lower-$d-target" "$d: target untouched by the failed rename"
+
+	# Upper file over a lower-only name.
+	echo upper-target > "$D/t1"
+	assert_errno 0 rename "$D/t1" "$D/target"
+	assert_file_content "$D/target" upper-target "$d: an upper file replaces a lower-only name"
+	assert_layer "$d/target" upper "$d: ... on the top layer"
+	assert_absent "$D/t1" "$d: ... the old name is gone"
+	echo nr > "$D/nr1"
+	assert_errno EEXIST rename "$D/nr1" "$D/nr" noreplace
+	assert_errno EEXIST rename "$D/nr1" "$D/ldir" noreplace
+	assert_file_content "$D/nr" "lower-$d-nr" "$d: RENAME_NOREPLACE left the lower nr"
+	assert_errno 0 rename "$D/nr1" "$D/nr2" noreplace
+	assert_file_content "$D/nr2" nr "$d: RENAME_NOREPLACE to a new name works"
+
+	# An upper file that shadows a lower one, renamed away.
+	echo upper-shadow > "$D/s1"
+	assert_errno 0 rename "$D/s1" "$D/shadowed"
+	assert_errno 0 rename "$D/shadowed" "$D/moved"
+	assert_absent "$D/shadowed" "$d: renamed away, the shadowing file leaves a whiteout"
+	assert_file_content "$D/moved" upper-shadow "$d: ... and is at its new name"
+
+	# Onto removed names.
+	assert_errno 0 unlink "$D/wh"
+	echo upper-wh > "$D/w1"
+	assert_errno 0 rename "$D/w1" "$D/wh"
+	assert_file_content "$D/wh" upper-wh "$d: an upper file renamed onto a whiteout"
+	check "$d: rm -r gone" rm -r "$D/gone"
+	assert_errno 0 mkdir "$D/g1"
+	echo new > "$D/g1/new"
+	assert_errno 0 rename "$D/g1" "$D/gone"
+	assert_dir_list "$D/gone" new "$d: a dir renamed onto a removed lower dir shows its own entries only"
+	assert_errno ENOENT lstat "$D/gone/g"
+
+	# Type mismatches with lower objects.  A file over a merged dir may
+	# fail as over any dir (EISDIR) or as a rename involving a merged
+	# object (EXDEV), but must fail.
+	echo f > "$D/f1"
+	assert_errno_in "EISDIR EXDEV" rename "$D/f1" "$D/ldir"
+	assert_errno 0 mkdir "$D/d1"
+	assert_errno ENOTDIR rename "$D/d1" "$D/lf"
+	assert_dir_list "$D/ldir" "sub x" "$d: ldir unchanged"
+
+	assert_dir_list "$D" "d1 f1 gone ldir lf lsym mdir moved nr nr2 target wh" \
+		"$d: readdir after the renames"
+done
+
+for d in fresh read; do
+	for f in lf target nr shadowed wh; do
+		assert_file_content "$LOWER_DIR/$d/$f" "lower-$d-$f" "lower alone: $d/$f untouched"
+	done
+	assert_dir_list "$LOWER_DIR/$d/gone" g "lower alone: $d/gone untouched"
+done
+
+if upper_alone; then
+	for d in fresh read; do
+		assert_file_content "$UPPER_DIR/$d/target" upper-target "upper alone: $d/target"
+		assert_file_content "$UPPER_DIR/$d/moved" upper-shadow "upper alone: $d/moved"
+		assert_absent "$UPPER_DIR/$d/shadowed" "upper alone: no $d/shadowed"
+		assert_dir_list "$UPPER_DIR/$d/gone" new "upper alone: $d/gone"
+	done
+	union_remount
+	for d in fresh read; do
+		assert_absent "$U/$d/shadowed" "after a remount: $d/shadowed is still gone"
+		assert_dir_list "$U/$d/gone" new "after a remount: $d/gone shows its own entries only"
+		assert_dir_list "$U/$d" "d1 f1 gone ldir lf lsym mdir moved nr nr2 target wh" \
+			"after a remount: readdir of $d"
+	done
+fi
+
+done_testing
