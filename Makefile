@@ -18,7 +18,7 @@ TESTS   ?=
 JOBS    ?= 2
 
 .PHONY: all kernel prepare clean deps userland test demo check check-series \
-	format-patch config-x86 build-nounion
+	format-patch config-x86 build-nounion lockdep
 all: kernel userland
 
 prepare: $(BUILD)/src/.union-stamp
@@ -69,6 +69,10 @@ config-x86: prepare
 
 build-nounion: prepare
 	scripts/build-variant.sh nounion
+
+# UML with lockdep and list debugging: build/lockdep/linux.
+lockdep: prepare
+	scripts/build-kernel.sh $(BUILD)/lockdep configs/uml.config configs/lockdep.config -- linux
 
 clean:
 	rm -rf $(BUILD)

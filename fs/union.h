@@ -139,5 +139,16 @@ static inline void union_sb_release(struct super_block *sb)
 {
 }
 
+static inline int union_readdir_copyup(struct file *file)
+{
+	return 0;
+}
+
+static inline int union_iterate_dir(struct file *file,
+				    struct dir_context *ctx)
+{
+	return -ENOTDIR;
+}
+
 #endif /* CONFIG_UNION_MOUNT */
 #endif /* _FS_UNION_H */
