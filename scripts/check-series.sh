@@ -3,7 +3,9 @@
 # 1-2, ... so that the series is bisectable.  Uses a worktree of build/src
 # (build/series-check/src) and its own output directory
 # (build/series-check/uml); the main build is not touched.  ccache makes
-# the rebuilds cheap.
+# the rebuilds cheap.  For a quicker check on a small x86_64 kernel:
+#   KARCH=x86_64 SERIES_CONFIG=build/x86.config SERIES_TARGET=vmlinux \
+#	scripts/check-series.sh
 #
 # Nothing happens when the series and its files have not changed since the
 # last successful check.
@@ -16,7 +18,8 @@ src=$build/src
 series=$top/patches/series
 cb=$build/series-check
 wt=$cb/src
-out=$cb/uml
+out=$cb/${KARCH:-um}
+target=${SERIES_TARGET:-linux}
 config=${SERIES_CONFIG:-$top/configs/uml.config}
 
 die() { echo "check-series: $*" >&2; exit 1; }
@@ -29,7 +32,7 @@ stamp=$( (cat "$series" "$config"; entries | while read -r p files; do
 	cat "$top/patches/$p"
 	for f in $files; do echo "== $f"; cat "$top/$f"; done
 done) | sha1sum | cut -d' ' -f1)
-if [ "$(cat "$cb/.stamp" 2>/dev/null)" = "$stamp" ]; then
+if [ "$(cat "$cb/.stamp-${KARCH:-um}" 2>/dev/null)" = "$stamp" ]; then
 	echo "  SERIES  every prefix builds (unchanged since the last check)"
 	exit 0
 fi
@@ -66,14 +69,14 @@ while read -r p files; do
 	echo "  SERIES  [$k/$n] $p"
 	log=$cb/build-$k.log
 	if ! BUILD=$cb "$top/scripts/build-kernel.sh" "$out" "$config" \
-		-- linux > "$log" 2>&1; then
+		-- "$target" > "$log" 2>&1; then
 		tail -n 30 "$log" | sed 's/^/    | /' >&2
 		die "the kernel does not build with patches 1-$k (up to $p); log: $log"
 	fi
 	rm -f "$log"
 done < <(entries)
 
-echo "$stamp" > "$cb/.stamp"
+echo "$stamp" > "$cb/.stamp-${KARCH:-um}"
 echo "  SERIES  all $n prefixes build"
 exit
 }
