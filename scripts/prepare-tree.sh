@@ -48,7 +48,7 @@ stamp=$( (cat "$series"; series_entries | while read -r p files; do
 
 if [ "${1:-}" = --stamp-only ]; then
 	echo "$stamp" > "$src/.union-stamp"
-	git -C "$src" diff base | sha1sum > "$src/.union-applied"
+	git -C "$src" diff --full-index base | sha1sum > "$src/.union-applied"
 	exit 0
 fi
 
@@ -56,7 +56,7 @@ if [ "$(cat "$src/.union-stamp" 2>/dev/null)" != "$stamp" ]; then
 	# Never throw away work: edits made in build/src since the series
 	# was last applied must go back into patches/ first.
 	if [ -e "$src/.union-applied" ] &&
-	   [ "$(git -C "$src" diff base | sha1sum)" != "$(cat "$src/.union-applied")" ]; then
+	   [ "$(git -C "$src" diff --full-index base | sha1sum)" != "$(cat "$src/.union-applied")" ]; then
 		echo "prepare-tree: build/src has edits that are not in patches/;" >&2
 		echo "prepare-tree: run scripts/refresh-patches.sh (or reset build/src)" >&2
 		exit 1
@@ -88,7 +88,7 @@ if [ "$(cat "$src/.union-stamp" 2>/dev/null)" != "$stamp" ]; then
 		fi
 	done
 	echo "$stamp" > "$src/.union-stamp"
-	git -C "$src" diff base | sha1sum > "$src/.union-applied"
+	git -C "$src" diff --full-index base | sha1sum > "$src/.union-applied"
 fi
 
 # New files of the series are symlinks into this repository, so editing
