@@ -662,3 +662,18 @@ _t_exit() {
 	exit "$status"
 }
 trap _t_exit EXIT
+
+# check_lookup_phases: run the test's own check_view and check_readdir in
+# each phase that lookups must agree across: first lookup, fresh lookup
+# (caches dropped, or the ext2 union remounted), after a readdir has
+# copied merged directories up, and fresh again after that.
+check_lookup_phases() {
+	check_view "first lookup"
+	union_fresh
+	check_view "fresh lookup"
+	check_readdir "fresh lookup"
+	check_view "after readdir"
+	union_fresh
+	check_view "fresh lookup after readdir"
+	check_readdir "fresh lookup after readdir"
+}

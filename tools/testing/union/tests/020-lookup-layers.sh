@@ -68,14 +68,7 @@ check_readdir() {
 
 # Lookups before any readdir (which copies merged directories up), with
 # the caches dropped or the union remounted, then the same after readdir.
-check_view "first lookup"
-union_fresh
-check_view "fresh lookup"
-check_readdir "fresh lookup"
-check_view "after readdir"
-union_fresh
-check_view "fresh lookup after readdir"
-check_readdir "fresh lookup after readdir"
+check_lookup_phases
 
 # The lower layer alone is as it was made.
 assert_file_content "$LOWER_DIR/both" lower-both "lower alone: both keeps its content"

@@ -94,14 +94,7 @@ check_readdir() {
 	assert_dir_list "$U/od" "new top" "$w: readdir of od"
 }
 
-check_view "first lookup"
-union_fresh
-check_view "fresh lookup"
-check_readdir "fresh lookup"
-check_view "after readdir"
-union_fresh
-check_view "fresh lookup after readdir"
-check_readdir "fresh lookup after readdir"
+check_lookup_phases
 
 if upper_alone; then
 	assert_absent "$UPPER_DIR/p" "upper alone: no copy of p"
