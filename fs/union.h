@@ -101,6 +101,10 @@ int union_iterate_dir(struct file *file, struct dir_context *ctx);
 int union_copyup_dir(const struct path *dir);
 int union_readdir_copyup(struct file *file);
 
+/* fs/union_copyup.c */
+int union_copyup(const struct path *parent, const struct qstr *name,
+		 struct dentry **dentryp, const struct path *lower, loff_t len);
+
 /* fs/namei.c */
 struct dentry *union_lookup_one(struct dentry *dir, const char *name,
 				unsigned int len);

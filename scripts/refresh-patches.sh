@@ -6,6 +6,8 @@
 # "base" tag) and its header (author, subject, message) is kept.  A file
 # changed in build/src that no patch owns is an error: add it to the
 # patch it belongs to first (a "diff --git a/F b/F" line is enough).
+# REFRESH_IGNORE=PREFIX leaves files under PREFIX alone (work in progress
+# that has no patch yet).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,6 +21,9 @@ entries() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$series" | awk '{print $1}'
 owned() { sed -n 's|^diff --git a/\([^ ]*\) b/.*|\1|p' "$1" | sort -u; }
 
 changed=$(git -C "$src" diff --name-only base | sort -u)
+if [ -n "${REFRESH_IGNORE:-}" ]; then
+	changed=$(echo "$changed" | grep -v "^$REFRESH_IGNORE" || true)
+fi
 claimed=$(for p in $(entries); do owned "$top/patches/$p"; done | sort)
 dups=$(echo "$claimed" | uniq -d)
 [ -z "$dups" ] || die "files owned by two patches: $dups"

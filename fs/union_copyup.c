@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Union mounts: copying a lower non-directory up to the top layer.
+ *
+ * The first change to a file that lives on a read-only lower layer (open
+ * for write, truncate, a change of mode, owner, times or xattrs, link,
+ * rename) gives it a copy on the top layer, in the same directory under
+ * the same name, and the change is then made to the copy.  fs/namei.c
+ * decides when (the LOOKUP_COPYUP lookups and rename()); this file makes
+ * the copy.
+ *
+ * A regular file is built as an O_TMPFILE on the top layer and linked
+ * into place only once its data, xattrs and attributes are complete, so a
+ * failure or a crash half way leaves the lower file showing, and no
+ * temporary name.  Other types carry no data: they are created in place
+ * and given their attributes at once.
+ *
+ * All of it runs with the credentials of the union's creator: the caller
+ * has been allowed to change the file, and the copy must be exactly the
+ * lower object, whoever owns it.
+ */
+
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/fsnotify.h>
+#include <linux/hash.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/splice.h>
+#include <linux/xattr.h>
+
+#include "internal.h"
+#include "union.h"
+
+/* Data is copied in pieces this big, checking for fatal signals between. */
+#define UNION_COPY_CHUNK	SZ_8M
+
+/*
+ * Copy-ups of one lower inode are serialised by one of these, chosen by
+ * hashing the inode: the second task waits, then finds the copy there.
+ * Taken before the top layer's freeze protection and directory locks,
+ * and never while holding either.
+ */
+#define UNION_COPYUP_LOCK_BITS	6
+static struct mutex union_copyup_locks[1 << UNION_COPYUP_LOCK_BITS];
+
+static int __init union_copyup_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(union_copyup_locks); i++)
+		mutex_init(&union_copyup_locks[i]);
+	return 0;
+}
+fs_initcall(union_copyup_init);
+
+static struct mutex *union_copyup_lock(const struct inode *inode)
+{
+	return &union_copyup_locks[hash_ptr(inode, UNION_COPYUP_LOCK_BITS)];
+}
+
+/* Copy [0, @len) of @in to @out, leaving holes where @in has them. */
+static int union_copy_data(struct file *in, struct file *out, loff_t len)
+{
+	loff_t pos = 0, end;
+	bool seek_data = in->f_mode & FMODE_LSEEK;
+	int err;
+
+	err = rw_verify_area(READ, in, &pos, len);
+	if (!err)
+		err = rw_verify_area(WRITE, out, &pos, len);
+	if (err)
+		return err;
+	while (pos < len) {
+		loff_t data = pos;
+
+		if (seek_data) {
+			data = vfs_llseek(in, pos, SEEK_DATA);
+			if (data == -ENXIO)
+				break;
+			if (data < 0) {
+				seek_data = false;
+				data = pos;
+			}
+		}
+		end = seek_data ? vfs_llseek(in, data, SEEK_HOLE) : len;
+		if (end < 0 || end > len)
+			end = len;
+		while (data < end) {
+			loff_t opos = data;
+			ssize_t n;
+
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			n = do_splice_direct(in, &data, out, &opos,
+					     min_t(loff_t, end - data,
+						   UNION_COPY_CHUNK), 0);
+			if (n < 0)
+				return n;
+			if (!n)		/* the lower file is shorter than it said */
+				return -EIO;
+		}
+		pos = end;
+		cond_resched();
+	}
+	return 0;
+}
+
+static int union_copy_acl(const struct path *lower, struct dentry *new,
+			  const char *name)
+{
+	struct posix_acl *acl;
+	int err;
+
+	acl = vfs_get_acl(mnt_idmap(lower->mnt), lower->dentry, name);
+	if (IS_ERR_OR_NULL(acl))
+		return PTR_ERR_OR_ZERO(acl);
+	err = vfs_set_acl(&nop_mnt_idmap, new, name, acl);
+	posix_acl_release(acl);
+	return err;
+}
+
+static int union_copy_xattr(const struct path *lower, struct dentry *new,
+			    const char *name)
+{
+	struct mnt_idmap *idmap = mnt_idmap(lower->mnt);
+	ssize_t size;
+	void *value;
+	int err;
+
+	size = vfs_getxattr(idmap, lower->dentry, name, NULL, 0);
+	if (size < 0)
+		return size;
+	value = kvmalloc(size ?: 1, GFP_KERNEL);
+	if (!value)
+		return -ENOMEM;
+	size = vfs_getxattr(idmap, lower->dentry, name, value, size);
+	err = size;
+	if (size >= 0)
+		err = vfs_setxattr(&nop_mnt_idmap, new, name, value, size, 0);
+	kvfree(value);
+	/* It changed size between the calls: lower layers do not. */
+	return err == -ERANGE ? -EIO : err;
+}
+
+/*
+ * Every xattr of every namespace, POSIX ACLs included.  A top layer that
+ * cannot hold one fails the copy-up: silently dropping a capability or
+ * an ACL would change what the file is.
+ */
+static int union_copy_xattrs(const struct path *lower, struct dentry *new)
+{
+	ssize_t size;
+	char *names, *name;
+	int err = 0;
+
+	size = vfs_listxattr(lower->dentry, NULL, 0);
+	if (size <= 0)
+		return size == -EOPNOTSUPP ? 0 : size;
+	names = kvmalloc(size, GFP_KERNEL);
+	if (!names)
+		return -ENOMEM;
+	size = vfs_listxattr(lower->dentry, names, size);
+	if (size < 0) {
+		err = size;
+		goto out;
+	}
+	for (name = names; name < names + size; name += strlen(name) + 1) {
+		if (is_posix_acl_xattr(name))
+			err = union_copy_acl(lower, new, name);
+		else
+			err = union_copy_xattr(lower, new, name);
+		if (err)
+			break;
+	}
+out:
+	kvfree(names);
+	return err;
+}
+
+/*
+ * Owner, mode and times of @lower onto its copy @new, after the xattrs:
+ * nothing here drops set-id bits or capabilities (no ATTR_KILL_*).
+ */
+static int union_copy_attrs(const struct path *lower, struct dentry *new)
+{
+	struct inode *linode = d_inode(lower->dentry);
+	struct mnt_idmap *idmap = mnt_idmap(lower->mnt);
+	struct iattr attr = {
+		.ia_valid = ATTR_UID | ATTR_GID | ATTR_ATIME | ATTR_MTIME |
+			    ATTR_ATIME_SET | ATTR_MTIME_SET,
+		.ia_vfsuid = i_uid_into_vfsuid(idmap, linode),
+		.ia_vfsgid = i_gid_into_vfsgid(idmap, linode),
+		.ia_atime = inode_get_atime(linode),
+		.ia_mtime = inode_get_mtime(linode),
+	};
+	int err;
+
+	if (!S_ISLNK(linode->i_mode)) {
+		attr.ia_valid |= ATTR_MODE;
+		attr.ia_mode = linode->i_mode;
+	}
+	err = union_copy_xattrs(lower, new);
+	if (err)
+		return err;
+	inode_lock(d_inode(new));
+	err = notify_change(&nop_mnt_idmap, new, &attr, NULL);
+	inode_unlock(d_inode(new));
+	return err;
+}
+
+/*
+ * The regular file @lower as an unnamed file on the top layer, data and
+ * attributes complete and on stable storage, @len bytes of data long.
+ */
+static struct file *union_copy_tmpfile(const struct path *parent,
+				       const struct path *lower, loff_t len)
+{
+	struct file *in, *out;
+	int err;
+
+	in = dentry_open(lower, O_RDONLY | O_LARGEFILE, current_cred());
+	if (IS_ERR(in))
+		return in;
+	err = mnt_want_write(parent->mnt);
+	if (err) {
+		out = ERR_PTR(err);
+		goto out_in;
+	}
+	out = kernel_tmpfile_open(&nop_mnt_idmap, parent, S_IFREG | 0600,
+				  O_RDWR | O_LARGEFILE, current_cred());
+	/* do_splice_direct() takes the top's freeze protection itself. */
+	mnt_drop_write(parent->mnt);
+	if (IS_ERR(out))
+		goto out_in;
+	err = union_copy_data(in, out, len);
+	if (!err && i_size_read(file_inode(out)) != len)
+		err = vfs_truncate(&out->f_path, len);
+	if (!err)
+		err = vfs_fsync(out, 0);
+	if (!err) {
+		err = mnt_want_write(parent->mnt);
+		if (!err) {
+			err = union_copy_attrs(lower, out->f_path.dentry);
+			mnt_drop_write(parent->mnt);
+		}
+	}
+	if (err) {
+		fput(out);
+		out = ERR_PTR(err);
+	}
+out_in:
+	fput(in);
+	return out;
+}
+
+/* Make the non-regular @lower at @dentry, negative, in @dir (locked). */
+static int union_copy_special(struct inode *dir, struct dentry *dentry,
+			      const struct path *lower)
+{
+	struct inode *linode = d_inode(lower->dentry);
+	DEFINE_DELAYED_CALL(done);
+	const char *target;
+	int err;
+
+	if (S_ISLNK(linode->i_mode)) {
+		target = vfs_get_link(lower->dentry, &done);
+		if (IS_ERR(target))
+			return PTR_ERR(target);
+		err = vfs_symlink(&nop_mnt_idmap, dir, dentry, target);
+		do_delayed_call(&done);
+	} else {
+		err = vfs_mknod(&nop_mnt_idmap, dir, dentry,
+				linode->i_mode & ~S_IALLUGO, linode->i_rdev);
+	}
+	if (err)
+		return err;
+	err = union_copy_attrs(lower, dentry);
+	if (err)
+		vfs_unlink(&nop_mnt_idmap, dir, dentry, NULL);
+	return err;
+}
+
+/*
+ * Put the copy of @lower in place as @name of @parent: link @tmp (a
+ * complete regular file) or make the special file.  Another task may have
+ * put something there first; whatever it is, it is the answer.
+ */
+static struct dentry *union_copy_link(const struct path *parent,
+				      const struct qstr *name,
+				      const struct path *lower,
+				      struct file *tmp)
+{
+	struct inode *dir = d_inode(parent->dentry);
+	struct union_times times;
+	struct dentry *dentry;
+	int err;
+
+	err = mnt_want_write(parent->mnt);
+	if (err)
+		return ERR_PTR(err);
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	dentry = lookup_one_qstr_excl(name, parent->dentry, 0);
+	if (IS_ERR(dentry) || d_is_positive(dentry))
+		goto out;
+	/* Unlinked or renamed away while we copied. */
+	err = -ENOENT;
+	if (d_is_union_whiteout(dentry) || IS_DEADDIR(dir))
+		goto out_dput;
+	/* The copy is not a change to the directory in the merged view. */
+	union_save_times(dir, &times);
+	if (tmp)
+		err = vfs_link(tmp->f_path.dentry, &nop_mnt_idmap, dir, dentry,
+			       NULL);
+	else
+		err = union_copy_special(dir, dentry, lower);
+	union_restore_times(parent->dentry, &times);
+	if (!err && WARN_ON_ONCE(d_is_negative(dentry)))
+		err = -EIO;
+out_dput:
+	if (err) {
+		dput(dentry);
+		dentry = ERR_PTR(err);
+	}
+out:
+	inode_unlock(dir);
+	mnt_drop_write(parent->mnt);
+	return dentry;
+}
+
+/**
+ * union_copyup - give a lower non-directory its copy on the top layer
+ * @parent: the union directory (on the top layer) holding it
+ * @name: its name there, hashed
+ * @dentryp: in: the top layer's dentry for @name, referenced; out: the
+ *	     copy's, referenced
+ * @lower: the lower object
+ * @len: how much data to copy (a truncation follows), or -1 for all of it
+ *
+ * The caller holds no lock and no write access; it has checked that the
+ * change it is about to make is allowed.
+ */
+int union_copyup(const struct path *parent, const struct qstr *name,
+		 struct dentry **dentryp, const struct path *lower, loff_t len)
+{
+	struct inode *linode = d_inode(lower->dentry);
+	struct mutex *lock = union_copyup_lock(linode);
+	const struct cred *old_cred;
+	struct file *tmp = NULL;
+	struct dentry *dentry;
+	int err;
+
+	if (WARN_ON_ONCE(d_is_dir(lower->dentry)))
+		return -EISDIR;
+	err = mutex_lock_killable(lock);
+	if (err)
+		return err;
+	/* Copied up by the task we waited for. */
+	if (d_is_positive(*dentryp) && !d_unhashed(*dentryp))
+		goto out_unlock;
+	old_cred = union_override_creds(parent->mnt->mnt_sb);
+	if (S_ISREG(linode->i_mode)) {
+		if (len < 0 || len > i_size_read(linode))
+			len = i_size_read(linode);
+		tmp = union_copy_tmpfile(parent, lower, len);
+		if (IS_ERR(tmp)) {
+			err = PTR_ERR(tmp);
+			goto out_creds;
+		}
+	}
+	dentry = union_copy_link(parent, name, lower, tmp);
+	if (IS_ERR(dentry)) {
+		err = PTR_ERR(dentry);
+	} else {
+		dput(*dentryp);
+		*dentryp = dentry;
+	}
+	if (tmp)
+		fput(tmp);
+out_creds:
+	revert_creds(old_cred);
+out_unlock:
+	mutex_unlock(lock);
+	return err;
+}
