@@ -1,5 +1,6 @@
 #!/bin/bash
-# Build util-linux's mount(8) with our "-o union" option as build/bin/mount.
+# Build util-linux's mount(8) with our "-o union" option as build/bin/mount,
+# then e2fsprogs (scripts/build-e2fsprogs.sh).
 #
 #   build-userland.sh
 #
@@ -21,46 +22,13 @@ bin=$build/bin
 
 die() { echo "build-userland: $*" >&2; exit 1; }
 
-# apt-get source needs a deb-src entry.  Make one from the deb entries of
-# Debian's own source list (same mirror, suites and key), in a file of
-# our own; the system's list is left as it is.
-ensure_deb_src() {
-	apt-cache showsrc util-linux 2>/dev/null | grep '^Package:' >/dev/null && return
-	local list=/etc/apt/sources.list.d/debian.sources
-	local ours=/etc/apt/sources.list.d/union-mounts-deb-src.sources
-	echo "  APT     adding deb-src entries ($ours)"
-	if [ -r "$list" ] && grep -q '^Types:.*\<deb\>' "$list"; then
-		sed -e 's/^Types:.*$/Types: deb-src/' "$list" > "$ours"
-	else
-		cat > "$ours" <<-EOF
-		Types: deb-src
-		URIs: http://deb.debian.org/debian
-		Suites: bookworm bookworm-updates
-		Components: main
-		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-		EOF
-	fi
-	apt-get update -qq
-	apt-cache showsrc util-linux 2>/dev/null | grep '^Package:' >/dev/null ||
-		die "apt still has no source for util-linux"
-}
+. "$top/scripts/deb-src.sh"
 
 fetch() {
 	[ -e "$src/.fetched" ] && return
-	command -v dpkg-source >/dev/null || die "dpkg-source missing (make deps)"
-	ensure_deb_src
-	echo "  FETCH   util-linux source (apt-get source)"
-	rm -rf "$src" "$ul/dl" "$obj"
-	mkdir -p "$ul/dl"
-	(cd "$ul/dl" && apt-get source -qq util-linux >/dev/null 2>"$ul/dl/apt.log") || {
-		cat "$ul/dl/apt.log" >&2
-		die "apt-get source util-linux failed"
-	}
-	local d
-	d=$(find "$ul/dl" -mindepth 1 -maxdepth 1 -type d -name 'util-linux-*')
-	[ -n "$d" ] || die "apt-get source left no util-linux-* directory"
-	mv "$d" "$src"
-	rm -rf "$ul/dl"
+	rm -rf "$obj"
+	mkdir -p "$ul"
+	apt_source util-linux "$src"
 	# Debian's patches touch configure.ac and Makefile.am; none of that
 	# matters for mount(8).  Date the generated files after their
 	# inputs so make does not try to rerun the autotools.
@@ -130,5 +98,6 @@ if ! cmp -s "$obj/mount" "$bin/mount"; then
 	echo "  INSTALL $bin/mount"
 	install -m 0755 "$obj/mount" "$bin/mount"
 fi
+"$top/scripts/build-e2fsprogs.sh"
 exit
 }

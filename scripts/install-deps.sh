@@ -7,7 +7,8 @@ pkgs=(
 	# kernel: source, build, checks
 	linux-source-6.12 build-essential flex bison bc libelf-dev ccache
 	sparse git xz-utils perl python3
-	# util-linux mount(8): apt-get source and the build
+	# util-linux mount(8), e2fsprogs (e2fsck, debugfs, mke2fs): apt-get
+	# source and the builds (their own uuid and blkid: no -dev packages)
 	dpkg-dev patch pkg-config
 	# tests and demo: images, tools run inside the guest
 	e2fsprogs squashfs-tools genisoimage mtd-utils busybox-static

@@ -9,51 +9,134 @@ both, and the trees must stay the same.
 
   difftest.py gen SEED DIR
       make a random tree at DIR (the lower layer's source)
-  difftest.py run SEED NOPS UNION REF LOWER
+  difftest.py run SEED NOPS UNION REF LOWER [STATE]
       NOPS random operations on UNION and REF (a copy of the lower tree);
-      LOWER is the lower layer alone (to know which names exist below)
-  difftest.py compare UNION REF [lookups]
+      LOWER is the lower layer alone.  With STATE (a file), the run goes
+      on from the state saved there (if the file exists) and saves its
+      state there when it ends without a difference, so that a run can be
+      split in two with a remount of the union in the middle and still be
+      the same run of the same seed.
+  difftest.py compare UNION REF [lookups] [STATE|mtimes]
       compare the two trees, by lookups and then by readdir (with
       "lookups": by lookups only, which leaves merged directories as
-      they are)
+      they are); STATE (of a run) tells which mtimes are known exactly
+      ("mtimes": all of them, as in a fresh copy of a generated tree)
 
-Operations: create a file with content (O_CREAT|O_EXCL), mkdir, unlink,
-rmdir, symlink, rename, readdir, stat/lstat, read.  Names come from a small
-vocabulary, so that operations collide with existing names, and the trees
-are compared after every step by looking up every name of the vocabulary
-in every directory (lookups only: readdir, which copies a merged directory
-up, is left to the readdir operations and to "compare").
+Operations (counted per kind, and per variant as KIND/VARIANT):
+  create (O_CREAT|O_EXCL with content), mkdir, mknod (fifo, socket, char
+  and block devices), unlink, rmdir, symlink, link (linkat, with and
+  without AT_SYMLINK_FOLLOW), rename (renameat2: plain, RENAME_NOREPLACE,
+  RENAME_EXCHANGE; files and directories), readdir, stat/lstat, read,
+  write (pwrite at an offset, O_APPEND, open with O_TRUNC then write,
+  truncate shorter and longer, a store through a shared writable mmap),
+  chmod (also fchmodat with AT_SYMLINK_NOFOLLOW), chown/lchown, utime
+  (utimensat with explicit times, and "now"; with and without
+  AT_SYMLINK_NOFOLLOW), setxattr/removexattr of user.* (XATTR_CREATE,
+  XATTR_REPLACE).  The targets are picked from every object the trees
+  hold: lower objects never touched (so the union must copy them up),
+  copied-up ones, ones made on the union; every file type the generator
+  makes (regular, directory, symlink, fifo, socket, char and block
+  devices).  Names come from a small vocabulary, so that operations
+  collide with existing names.
 
-What issue 3 of union mounts does not do yet is left out or compared
-specially: nothing writes to an existing file; renaming an object that
-comes from the lower layer (or a merged directory) must fail with EXDEV
-on the union (and is not done on the reference) unless it fails on both
-for another reason; a rename where the outcome on a union is not settled
-yet (a directory that shadows a removed lower name; a target that is a
-lower or merged directory) may fail with EXDEV on the union, and
-otherwise must do what it does on the reference.
+After every operation the trees are compared by looking up every name of
+the vocabulary in every directory (lookups only: readdir, which copies a
+merged directory up, is left to the readdir operations and to
+"compare"): type, mode, owner, group, link count of non-directories,
+size, content, symlink target, device number, every xattr (name and
+value), the mtime where it is known exactly (set explicitly, by the
+generator or by utime, and not changed implicitly since on the
+reference), and the link structure (which names share an inode).
+
+What the union does not do yet is compared specially: renaming a
+directory that exists in a lower layer (a merged directory), renaming
+onto one, or exchanging with one may fail with EXDEV on the union, and
+then the rename is not done on the reference.  Only EXDEV, and only
+there: every other rename must do on the union what it does on the
+reference.
+
+The lower tree the generator makes gives every object a single name (no
+hard links below): copying up a lower file that has several names breaks
+their sharing of an inode, a known gap scheduled for the next issue, and
+the link structure could not be compared exactly.
 
 DIFFTEST_PLAIN=1 in the environment checks the script itself on two plain
-directories: lower objects rename there like any other.
+directories: no EXDEV is allowed there.  DIFFTEST_SKIP="kind ..." leaves
+out operation kinds, "gen-dir-xattrs" the xattrs of generated lower
+directories, "lchmod" fchmodat(AT_SYMLINK_NOFOLLOW) (chmod follows
+then), and "any-onto-lowerdir" allows EXDEV for renaming a
+non-directory onto a lower directory too (to look past a known
+difference while exploring; the test itself never sets it).  UPPER (as
+lib.sh has it) names the union's top layer: with ext2 and jffs2, which
+have no RENAME_EXCHANGE, EINVAL for it on the union is their answer (and
+then the reference is left as it is).
 
 Exit status 0: no difference.  1: a difference, reported on stdout as
 "DIFF seed=S step=N op=...: union=... ref=..." with the last operations
 before it.  2: bad usage.
 """
 
+import ctypes
 import errno
 import hashlib
+import mmap
 import os
+import pickle
 import random
+import shutil
 import stat
 import sys
 
 NAMES = ["a", "b", "c", "d", "e", "f", "g"]
 MAX_DEPTH = 3		# directories at most this deep (the root is 0)
+MIN_LOWER = 40		# objects in a generated lower tree, at least
 IGNORE_ROOT = {"lost+found"}
 # DIFFTEST_PLAIN=1: UNION is a plain directory too (a self-test of this
-# script): lower objects may be renamed there.
+# script): lower directories rename there like any other.
 PLAIN = os.environ.get("DIFFTEST_PLAIN") == "1"
+SKIP = set(os.environ.get("DIFFTEST_SKIP", "").split())
+# The union's top layer (lib.sh's UPPER), and those that cannot exchange.
+UPPER = "plain" if PLAIN else os.environ.get("UPPER", "tmpfs")
+NO_EXCHANGE = {"ext2", "ext3", "jffs2"}
+
+XATTRS = ["user.a", "user.b", "user.c"]
+# uids and gids: below 65535, which every top layer (jffs2: 16 bits) holds.
+IDS = [0, 0, 1, 2, 100, 1000, 65534]
+# Devices: /dev/null (opens and writes anywhere) and major 60 ("local
+# use"), which no driver has: opening those fails with ENXIO.
+CHRDEVS = [(1, 3), (60, 1)]
+BLKDEVS = [(60, 2)]
+# Explicit times: whole seconds (ext2 and jffs2 keep no more), after 1970
+# and before 2038 (what every layer can hold).
+TIME_MIN, TIME_MAX = 10**8, 2**31 - 1
+
+AT_FDCWD = -100
+AT_SYMLINK_NOFOLLOW = 0x100
+RENAME_NOREPLACE = 1
+RENAME_EXCHANGE = 2
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
+                            ctypes.c_char_p, ctypes.c_uint]
+_libc.fchmodat.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_uint,
+                           ctypes.c_int]
+
+
+def _check(ret):
+    if ret != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+
+
+def renameat2(src, dst, flags):
+    _check(_libc.renameat2(AT_FDCWD, os.fsencode(src), AT_FDCWD,
+                           os.fsencode(dst), flags))
+
+
+def lchmod(path, mode):
+    """fchmodat(AT_SYMLINK_NOFOLLOW), as the C library does it."""
+    _check(_libc.fchmodat(AT_FDCWD, os.fsencode(path), mode,
+                          AT_SYMLINK_NOFOLLOW))
 
 
 class Diff(Exception):
@@ -79,36 +162,70 @@ def fmt(res):
 
 def type_of(mode):
     for test, name in ((stat.S_ISREG, "file"), (stat.S_ISDIR, "dir"),
-                       (stat.S_ISLNK, "symlink"), (stat.S_ISFIFO, "fifo")):
+                       (stat.S_ISLNK, "symlink"), (stat.S_ISFIFO, "fifo"),
+                       (stat.S_ISSOCK, "sock"), (stat.S_ISCHR, "chr"),
+                       (stat.S_ISBLK, "blk")):
         if test(mode):
             return name
     return "other"
 
 
-def describe(path, follow=False):
-    """What a path is, as a comparable tuple (or the errno name)."""
+def file_hash(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:16]
+
+
+def xattrs_of(path, follow):
+    try:
+        names = sorted(os.listxattr(path, follow_symlinks=follow))
+    except OSError as e:
+        return "listxattr:" + ename(e.errno)
+    out = []
+    for n in names:
+        try:
+            v = os.getxattr(path, n, follow_symlinks=follow)
+            out.append((n, v if len(v) <= 16 else
+                        hashlib.sha256(v).hexdigest()[:16]))
+        except OSError as e:
+            out.append((n, "getxattr:" + ename(e.errno)))
+    return tuple(out)
+
+
+def describe_st(path, follow=False):
+    """(What a path is, as a comparable tuple, or the errno name; its
+    stat result or None)."""
     try:
         st = os.stat(path) if follow else os.lstat(path)
     except OSError as e:
-        return ename(e.errno)
+        return ename(e.errno), None
     t = type_of(st.st_mode)
-    d = [t, oct(stat.S_IMODE(st.st_mode))]
+    d = [t, oct(stat.S_IMODE(st.st_mode)), "uid=%d" % st.st_uid,
+         "gid=%d" % st.st_gid]
+    if t != "dir":
+        d.append("nlink=%d" % st.st_nlink)
     if t == "file":
         d.append(st.st_size)
         try:
-            with open(path, "rb") as f:
-                d.append(hashlib.sha256(f.read()).hexdigest()[:16])
+            d.append(file_hash(path))
         except OSError as e:
             d.append("read:" + ename(e.errno))
     elif t == "symlink":
         d.append(os.readlink(path))
-    return tuple(d)
+    elif t in ("chr", "blk"):
+        d.append("rdev=%d:%d" % (os.major(st.st_rdev), os.minor(st.st_rdev)))
+    d.append(xattrs_of(path, follow))
+    return tuple(d), st
+
+
+def describe(path, follow=False):
+    return describe_st(path, follow)[0]
 
 
 # --- generating a lower tree ---------------------------------------------
 
-def content(rnd):
-    n = rnd.choice([0, 1, 10, 100, 1000, 1024, 3000, rnd.randrange(5000)])
+def content(rnd, big=False):
+    n = rnd.choice([0, 1, 10, 100, 1000, 1024, 3000, rnd.randrange(5000)]
+                   + ([4096, 8192, 20000] if big else []))
     return bytes(rnd.randrange(32, 127) for _ in range(n))
 
 
@@ -120,27 +237,81 @@ def rand_target(rnd, linkdir):
     return os.path.relpath(target, linkdir or ".")
 
 
+def rand_xattrs(rnd, p):
+    for name in rnd.sample(XATTRS, rnd.randrange(1, 3)):
+        os.setxattr(p, name, content(rnd)[:rnd.choice([0, 5, 40, 300])])
+
+
 def cmd_gen(seed, top):
+    """Every object gets one name only: no hard links in the lower layer
+    (copy-up breaks the sharing of a lower inode between its names, a
+    known gap for the next issue; with single names the link structure is
+    compared exactly).  Owners, modes (set-id and sticky bits too), user
+    xattrs and mtimes (whole seconds) vary."""
     rnd = random.Random("gen-%d" % seed)
+
+    def own(p):
+        if rnd.random() < 0.35:
+            os.chown(p, rnd.choice(IDS), rnd.choice(IDS),
+                     follow_symlinks=False)
+
+    def stamp(p):
+        t = rnd.randrange(TIME_MIN, TIME_MAX)
+        os.utime(p, (t, t), follow_symlinks=False)
 
     def fill(rel, depth):
         for name in NAMES:
             r = os.path.join(rel, name) if rel else name
             p = os.path.join(top, r)
             x = rnd.random()
-            if x < 0.30:
+            if depth >= MAX_DEPTH and 0.25 <= x < 0.55:
+                x -= 0.25	# no directory this deep: a file
+            if x < 0.25:
                 with open(p, "wb") as f:
                     f.write(content(rnd))
-                os.chmod(p, rnd.choice([0o644, 0o600, 0o755, 0o444]))
-            elif x < 0.55 and depth < MAX_DEPTH:
+                own(p)
+                os.chmod(p, rnd.choice([0o644, 0o600, 0o755, 0o444, 0o4755,
+                                        0o2755, 0o2745, 0o000]))
+                if rnd.random() < 0.3:
+                    rand_xattrs(rnd, p)
+                stamp(p)
+            elif x < 0.55:
                 os.mkdir(p)
                 fill(r, depth + 1)
-                os.chmod(p, rnd.choice([0o755, 0o700, 0o775]))
-            elif x < 0.65:
+                own(p)
+                os.chmod(p, rnd.choice([0o755, 0o700, 0o775, 0o1777,
+                                        0o2755]))
+                if rnd.random() < 0.3 and "gen-dir-xattrs" not in SKIP:
+                    rand_xattrs(rnd, p)
+                stamp(p)
+            elif x < 0.63:
                 os.symlink(rand_target(rnd, rel), p)
-    os.makedirs(top, exist_ok=True)
-    fill("", 0)
-    return 0
+                own(p)
+                stamp(p)
+            elif x < 0.72:
+                kind = rnd.choice(["fifo", "fifo", "sock", "chr", "blk"])
+                mode = rnd.choice([0o644, 0o600, 0o666])
+                if kind == "fifo":
+                    os.mknod(p, stat.S_IFIFO | mode)
+                elif kind == "sock":
+                    os.mknod(p, stat.S_IFSOCK | mode)
+                elif kind == "chr":
+                    os.mknod(p, stat.S_IFCHR | mode,
+                             os.makedev(*rnd.choice(CHRDEVS)))
+                else:
+                    os.mknod(p, stat.S_IFBLK | mode,
+                             os.makedev(*rnd.choice(BLKDEVS)))
+                own(p)
+                os.chmod(p, mode)
+                stamp(p)
+    # Small trees test little: draw again (the same draws for a seed
+    # every time) until the tree has at least MIN_LOWER objects.
+    while True:
+        os.makedirs(top)
+        fill("", 0)
+        if len(walk_paths(top)) >= MIN_LOWER:
+            return 0
+        shutil.rmtree(top)
 
 
 # --- the model -------------------------------------------------------------
@@ -163,25 +334,53 @@ def walk_paths(top):
     return out
 
 
+def initial_mtimes(ref):
+    """Every object of a fresh copy of the generated tree: its mtime was set
+    explicitly."""
+    out = {}
+    for r in walk_paths(ref):
+        st = os.lstat(os.path.join(ref, r))
+        out[st.st_ino] = st.st_mtime_ns
+    return out
+
+
 class Run:
     def __init__(self, seed, union, ref, lower):
         self.seed = seed
         self.rnd = random.Random("run-%d" % seed)
         self.union, self.ref = union, ref
-        self.lower_paths = set(walk_paths(lower))
         # Origin of every visible object: "L" from the lower layer (a lower
-        # file, or a merged directory), "U" made through the union.
+        # object, or a merged directory), "U" made through the union (a
+        # copied-up object stays "L": only directories' origin matters).
         self.origin = {p: "L" for p in walk_paths(ref)}
+        # Reference inode number -> mtime (ns) where the mtime was set
+        # explicitly, and is compared.
+        self.mtimes = initial_mtimes(ref)
         self.step = 0
         self.log = []
         self.counts = {}
         self.exdev = 0
+
+    STATE = ("rnd", "origin", "mtimes", "step", "log", "counts", "exdev")
+
+    def save(self, path):
+        with open(path + ".new", "wb") as f:
+            pickle.dump({k: getattr(self, k) for k in self.STATE}, f)
+        os.rename(path + ".new", path)
+
+    def load(self, path):
+        with open(path, "rb") as f:
+            for k, v in pickle.load(f).items():
+                setattr(self, k, v)
 
     def types(self):
         return walk_paths(self.ref)
 
     def fail(self, what):
         raise Diff("DIFF seed=%d step=%d %s" % (self.seed, self.step, what))
+
+    def count(self, kind):
+        self.counts[kind] = self.counts.get(kind, 0) + 1
 
     def both(self, desc, fn, *rels):
         """Run fn on the union's and the reference's paths; the results
@@ -192,7 +391,7 @@ class Run:
             self.fail("op=%s: union=%s ref=%s" % (desc, fmt(u), fmt(r)))
         return r
 
-    # The operations.  Each returns a description of what it did.
+    # Picking paths.
 
     def rand_dir(self, types):
         return self.rnd.choice([""] + sorted(p for p, t in types.items()
@@ -207,6 +406,27 @@ class Run:
         if not types:
             return None
         return self.rnd.choice(sorted(types))
+
+    def rand_target(self, types, want=None):
+        """Mostly an existing object (of type want, if any: mostly), now
+        and then any path."""
+        x = self.rnd.random()
+        if want:
+            some = sorted(p for p, t in types.items() if t == want)
+            if some and x < 0.7:
+                return self.rnd.choice(some)
+        if types and x < 0.9:
+            return self.rand_existing(types)
+        return self.rand_path(types)
+
+    def ref_stat(self, rel, follow=False):
+        try:
+            p = os.path.join(self.ref, rel)
+            return os.stat(p) if follow else os.lstat(p)
+        except OSError:
+            return None
+
+    # The operations.  Each returns a description of what it did.
 
     def op_create(self, types):
         p = self.rand_path(types)
@@ -231,6 +451,22 @@ class Run:
         mode = self.rnd.choice([0o755, 0o700])
         desc = "mkdir(%s, %o)" % (p, mode)
         if self.both(desc, lambda path: os.mkdir(path, mode), p)[0] == "ok":
+            self.origin[p] = "U"
+        return desc
+
+    def op_mknod(self, types):
+        p = self.rand_path(types)
+        kind = self.rnd.choice(["fifo", "sock", "chr", "blk"])
+        mode = {"fifo": stat.S_IFIFO, "sock": stat.S_IFSOCK,
+                "chr": stat.S_IFCHR, "blk": stat.S_IFBLK}[kind] | \
+            self.rnd.choice([0o644, 0o600])
+        dev = os.makedev(*self.rnd.choice(CHRDEVS if kind == "chr"
+                                          else BLKDEVS))
+        self.count("mknod/" + kind)
+        desc = "mknod(%s, %s %o, %d:%d)" % (p, kind, stat.S_IMODE(mode),
+                                            os.major(dev), os.minor(dev))
+        if self.both(desc, lambda path: os.mknod(path, mode, dev),
+                     p)[0] == "ok":
             self.origin[p] = "U"
         return desc
 
@@ -272,42 +508,75 @@ class Run:
             self.origin[p] = "U"
         return desc
 
+    def op_link(self, types):
+        nondirs = sorted(p for p, t in types.items() if t != "dir")
+        src = self.rnd.choice(nondirs) if nondirs and \
+            self.rnd.random() < 0.85 else self.rand_target(types)
+        dst = self.rand_path(types)
+        follow = self.rnd.random() < 0.3
+        self.count("link/" + ("follow" if follow else "nofollow"))
+        desc = "link(%s, %s%s)" % (src, dst,
+                                   ", AT_SYMLINK_FOLLOW" if follow else "")
+        if self.both(desc, lambda s, d: os.link(s, d, follow_symlinks=follow),
+                     src, dst)[0] == "ok":
+            self.origin[dst] = "U"
+        return desc
+
     def op_rename(self, types):
         src = self.rand_existing(types)
         if src is None:
             return None
-        dst = self.rand_path(types)
+        flags = self.rnd.choice([0, 0, 0, RENAME_NOREPLACE, RENAME_EXCHANGE])
+        # Exchanges need an existing target, mostly.
+        dst = self.rand_existing(types) if flags == RENAME_EXCHANGE and \
+            self.rnd.random() < 0.8 else self.rand_path(types)
         if dst == src:
             return None
-        desc = "rename(%s, %s)" % (src, dst)
-        s_lower = self.origin.get(src) == "L"
-        s_type = types[src]
-        d_type = types.get(dst)
-        d_lower = self.origin.get(dst) == "L"
-        # EXDEV: required for lower and merged sources (unless the rename
-        # fails on the reference too, for its own reason); allowed where
-        # issue 3 leaves the outcome open.
-        may_exdev = s_lower or \
-            (s_type == "dir" and src in self.lower_paths) or \
-            (d_lower and d_type == "dir")
-        u = attempt(os.rename, os.path.join(self.union, src),
-                    os.path.join(self.union, dst))
+        fname = {0: "rename", RENAME_NOREPLACE: "rename/noreplace",
+                 RENAME_EXCHANGE: "rename/exchange"}[flags]
+        s_type, d_type = types[src], types.get(dst)
+        self.count(fname + "/" + s_type)
+        desc = "renameat2(%s, %s, %s)" % (
+            src, dst, {0: "0", RENAME_NOREPLACE: "RENAME_NOREPLACE",
+                       RENAME_EXCHANGE: "RENAME_EXCHANGE"}[flags])
+        # EXDEV, allowed: renaming a directory that exists in a lower layer,
+        # or replacing one with a directory, or exchanging with one.
+        # Nothing else; and then nothing is done on the reference.
+        s_ldir = s_type == "dir" and self.origin.get(src) == "L"
+        d_ldir = d_type == "dir" and self.origin.get(dst) == "L"
+        may_exdev = not PLAIN and (
+            s_ldir or (d_ldir and (s_type == "dir" or
+                                   flags == RENAME_EXCHANGE or
+                                   "any-onto-lowerdir" in SKIP)))
+        u = attempt(renameat2, os.path.join(self.union, src),
+                    os.path.join(self.union, dst), flags)
         if may_exdev and u == ("err", "EXDEV"):
             self.exdev += 1
-            return desc + " = EXDEV on the union"
-        r = attempt(os.rename, os.path.join(self.ref, src),
-                    os.path.join(self.ref, dst))
-        if s_lower and r[0] == "ok" and not PLAIN:
-            self.fail("op=%s of a lower %s: union=%s, expected EXDEV "
-                      "(ref=%s)" % (desc, s_type if s_type != "dir" else
-                                    "(merged) dir", fmt(u), fmt(r)))
+            self.count("rename-EXDEV")
+            return desc + " = EXDEV on the union (a lower directory)"
+        # The top layer's own limit: ext2 and jffs2 have no
+        # RENAME_EXCHANGE (EINVAL, after every check of the VFS).
+        if flags == RENAME_EXCHANGE and u == ("err", "EINVAL") and \
+                UPPER in NO_EXCHANGE:
+            self.count("rename-exchange-EINVAL-on-" + UPPER)
+            return desc + " = EINVAL on the union (%s has no " \
+                "RENAME_EXCHANGE)" % UPPER
+        r = attempt(renameat2, os.path.join(self.ref, src),
+                    os.path.join(self.ref, dst), flags)
         if u != r:
             self.fail("op=%s: union=%s ref=%s" % (desc, fmt(u), fmt(r)))
         if r[0] == "ok":
-            self.forget(dst)
+            moved = {}
             for q in sorted(self.origin):
                 if q == src or q.startswith(src + "/"):
-                    self.origin[dst + q[len(src):]] = self.origin.pop(q)
+                    moved[dst + q[len(src):]] = self.origin.pop(q)
+            if flags == RENAME_EXCHANGE:
+                for q in sorted(self.origin):
+                    if q == dst or q.startswith(dst + "/"):
+                        moved[src + q[len(dst):]] = self.origin.pop(q)
+            else:
+                self.forget(dst)
+            self.origin.update(moved)
         return desc
 
     def op_readdir(self, types):
@@ -320,7 +589,8 @@ class Run:
         return desc
 
     def op_stat(self, types):
-        p = self.rand_path(types)
+        p = self.rand_path(types) if self.rnd.random() < 0.5 \
+            else self.rand_target(types)
         follow = self.rnd.random() < 0.5
         desc = "%s(%s)" % ("stat" if follow else "lstat", p)
         u = describe(os.path.join(self.union, p), follow)
@@ -330,32 +600,201 @@ class Run:
         return desc
 
     def op_read(self, types):
-        p = self.rand_path(types)
+        p = self.rand_target(types, "file")
 
         def read(path):
-            with open(path, "rb") as f:
-                return hashlib.sha256(f.read()).hexdigest()[:16]
+            # Never blocks (fifos), never reads a device.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+            try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    return "not a file"
+                data = b""
+                while True:
+                    b = os.read(fd, 65536)
+                    if not b:
+                        break
+                    data += b
+                return hashlib.sha256(data).hexdigest()[:16]
+            finally:
+                os.close(fd)
         desc = "read(%s)" % p
         self.both(desc, read, p)
         return desc
 
-    OPS = [("create", 22), ("mkdir", 10), ("unlink", 12), ("rmdir", 8),
-           ("symlink", 8), ("rename", 14), ("readdir", 8), ("stat", 10),
-           ("read", 8)]
+    def op_write(self, types):
+        p = self.rand_target(types, "file")
+        kind = self.rnd.choice(["pwrite", "append", "otrunc", "truncate",
+                                "mmap"])
+        st = self.ref_stat(p, True)
+        size = st.st_size if st and stat.S_ISREG(st.st_mode) else 0
+        data = content(self.rnd, big=True)
+        self.count("write/" + kind)
+        nb = os.O_NONBLOCK		# fifos: ENXIO, not a hang
+
+        def pwrite(off):
+            def fn(path):
+                fd = os.open(path, os.O_WRONLY | nb)
+                try:
+                    return os.pwrite(fd, data, off)
+                finally:
+                    os.close(fd)
+            return fn
+
+        if kind == "pwrite":
+            off = self.rnd.randrange(size + 1) if self.rnd.random() < 0.8 \
+                else size + self.rnd.randrange(1, 10000)
+            desc = "pwrite(%s, %d bytes at %d)" % (p, len(data), off)
+            fn = pwrite(off)
+        elif kind == "append":
+            def fn(path):
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | nb)
+                try:
+                    return os.write(fd, data)
+                finally:
+                    os.close(fd)
+            desc = "append(%s, %d bytes)" % (p, len(data))
+        elif kind == "otrunc":
+            creat = os.O_CREAT if self.rnd.random() < 0.2 else 0
+
+            def fn(path):
+                fd = os.open(path, os.O_WRONLY | os.O_TRUNC | creat | nb,
+                             0o640)
+                try:
+                    return os.write(fd, data)
+                finally:
+                    os.close(fd)
+            desc = "open(%s, O_WRONLY|O_TRUNC%s) + write(%d bytes)" % (
+                p, "|O_CREAT" if creat else "", len(data))
+        elif kind == "truncate":
+            length = self.rnd.randrange(size + 1) \
+                if self.rnd.random() < 0.5 \
+                else size + self.rnd.randrange(1, 20000)
+            desc = "truncate(%s, %d)" % (p, length)
+
+            def fn(path):
+                os.truncate(path, length)
+        else:
+            pos = self.rnd.randrange(1 << 20)
+            chunk = data[:self.rnd.randrange(1, 200)] or b"x"
+
+            def fn(path):
+                fd = os.open(path, os.O_RDWR | nb)
+                try:
+                    n = os.fstat(fd).st_size
+                    if not n:
+                        return "empty"
+                    m = mmap.mmap(fd, n)
+                    try:
+                        off = pos % n
+                        k = min(len(chunk), n - off)
+                        m[off:off + k] = chunk[:k]
+                    finally:
+                        m.close()
+                    return k
+                finally:
+                    os.close(fd)
+            desc = "mmap(%s, MAP_SHARED) + store(%d bytes at %d mod size)" \
+                % (p, len(chunk), pos)
+        if self.both(desc, fn, p)[0] == "ok" and p not in types:
+            self.origin[p] = "U"	# O_CREAT made it
+        return desc
+
+    def op_chmod(self, types):
+        p = self.rand_target(types)
+        mode = self.rnd.choice([0o644, 0o600, 0o755, 0o444, 0o000, 0o4755,
+                                0o2755, 0o2745, 0o1777, 0o700])
+        follow = self.rnd.random() < 0.8 or "lchmod" in SKIP
+        self.count("chmod/" + ("follow" if follow else "nofollow"))
+        if follow:
+            desc = "chmod(%s, %o)" % (p, mode)
+            self.both(desc, lambda path: os.chmod(path, mode), p)
+        else:
+            desc = "fchmodat(%s, %o, AT_SYMLINK_NOFOLLOW)" % (p, mode)
+            self.both(desc, lambda path: lchmod(path, mode), p)
+        return desc
+
+    def op_chown(self, types):
+        p = self.rand_target(types)
+        uid = self.rnd.choice(IDS + [-1])
+        gid = self.rnd.choice(IDS + [-1])
+        follow = self.rnd.random() < 0.6
+        self.count("chown/" + ("follow" if follow else "nofollow"))
+        desc = "%s(%s, %d, %d)" % ("chown" if follow else "lchown", p, uid,
+                                   gid)
+        self.both(desc, lambda path: os.chown(path, uid, gid,
+                                              follow_symlinks=follow), p)
+        return desc
+
+    def op_utime(self, types):
+        p = self.rand_target(types)
+        follow = self.rnd.random() < 0.6
+        now = self.rnd.random() < 0.15
+        self.count("utime/" + ("now" if now else "explicit") + "/" +
+                   ("follow" if follow else "nofollow"))
+        at = self.rnd.randrange(TIME_MIN, TIME_MAX) * 10**9
+        mt = self.rnd.randrange(TIME_MIN, TIME_MAX) * 10**9
+        nf = "" if follow else ", AT_SYMLINK_NOFOLLOW"
+        if now:
+            desc = "utimensat(%s, NULL%s)" % (p, nf)
+            self.both(desc, lambda path: os.utime(
+                path, follow_symlinks=follow), p)
+            return desc
+        desc = "utimensat(%s, atime %d, mtime %d%s)" % (p, at // 10**9,
+                                                       mt // 10**9, nf)
+        if self.both(desc, lambda path: os.utime(
+                path, ns=(at, mt), follow_symlinks=follow), p)[0] == "ok":
+            st = self.ref_stat(p, follow)
+            self.mtimes[st.st_ino] = st.st_mtime_ns
+        return desc
+
+    def op_setxattr(self, types):
+        p = self.rand_target(types)
+        name = self.rnd.choice(XATTRS)
+        value = content(self.rnd)[:self.rnd.choice([0, 3, 50, 500])]
+        flags = self.rnd.choice([0, 0, os.XATTR_CREATE, os.XATTR_REPLACE])
+        follow = self.rnd.random() < 0.7
+        self.count("setxattr/" + ("follow" if follow else "nofollow"))
+        desc = "%ssetxattr(%s, %s, %d bytes, %s)" % (
+            "" if follow else "l", p, name, len(value),
+            {0: "0", os.XATTR_CREATE: "XATTR_CREATE",
+             os.XATTR_REPLACE: "XATTR_REPLACE"}[flags])
+        self.both(desc, lambda path: os.setxattr(
+            path, name, value, flags, follow_symlinks=follow), p)
+        return desc
+
+    def op_removexattr(self, types):
+        p = self.rand_target(types)
+        name = self.rnd.choice(XATTRS)
+        follow = self.rnd.random() < 0.7
+        desc = "%sremovexattr(%s, %s)" % ("" if follow else "l", p, name)
+        self.both(desc, lambda path: os.removexattr(
+            path, name, follow_symlinks=follow), p)
+        return desc
+
+    OPS = [("create", 10), ("mkdir", 6), ("mknod", 3), ("unlink", 8),
+           ("rmdir", 5), ("symlink", 5), ("link", 6), ("rename", 16),
+           ("readdir", 5), ("stat", 4), ("read", 4), ("write", 16),
+           ("chmod", 5), ("chown", 5), ("utime", 6), ("setxattr", 6),
+           ("removexattr", 3)]
 
     def run(self, nops):
         names = [n for n, w in self.OPS for _ in range(w)]
         done = 0
         while done < nops:
             op = self.rnd.choice(names)
-            self.step = done + 1
+            if op in SKIP:
+                continue
+            self.step += 1
             desc = getattr(self, "op_" + op)(self.types())
             if desc is None:
+                self.step -= 1
                 continue
             done += 1
-            self.counts[op] = self.counts.get(op, 0) + 1
+            self.count(op)
             self.log.append("%d: %s" % (self.step, desc))
-            compare_lookups(self.union, self.ref, self.fail, "op=" + desc)
+            del self.log[:-40]
+            compare_lookups(self.union, self.ref, self.fail, "op=" + desc,
+                            self.mtimes)
 
 
 def list_dir(path, root):
@@ -373,22 +812,63 @@ def list_dir(path, root):
     return sorted(out)
 
 
-def compare_lookups(union, ref, fail, after):
-    """Every vocabulary name in every directory: lstat, content, target."""
+class Compare:
+    """One path at a time on both trees: the description, the mtime where
+    it is known exactly (mtimes: reference inode -> mtime; an entry whose
+    mtime the reference changed implicitly since is dropped), and the
+    names of each inode for the link structure."""
+
+    def __init__(self, union, ref, fail, after, mtimes):
+        self.union, self.ref, self.fail, self.after = union, ref, fail, after
+        self.mtimes = mtimes if mtimes is not None else {}
+        self.groups = ({}, {})
+
+    def path(self, r, what="lookup of "):
+        a, ust = describe_st(os.path.join(self.union, r))
+        b, rst = describe_st(os.path.join(self.ref, r))
+        if a != b:
+            self.fail("after %s: %s%s: union=%s ref=%s" %
+                      (self.after, what, r, a, b))
+        if rst is None:
+            return b
+        m = self.mtimes.get(rst.st_ino)
+        if m is not None:
+            if m != rst.st_mtime_ns:
+                del self.mtimes[rst.st_ino]	# changed implicitly
+            elif ust.st_mtime_ns != m:
+                self.fail("after %s: %s%s: mtime union=%d.%09d ref=%d.%09d" %
+                          (self.after, what, r, ust.st_mtime_ns // 10**9,
+                           ust.st_mtime_ns % 10**9, m // 10**9, m % 10**9))
+        if not stat.S_ISDIR(rst.st_mode):
+            for g, st in zip(self.groups, (ust, rst)):
+                g.setdefault((st.st_dev, st.st_ino), []).append(r)
+        return b
+
+    def links(self):
+        u, f = [sorted(sorted(v) for v in g.values() if len(v) > 1)
+                for g in self.groups]
+        if u != f:
+            self.fail("after %s: names sharing an inode: union=%s ref=%s" %
+                      (self.after, u, f))
+
+
+def compare_lookups(union, ref, fail, after, mtimes=None):
+    """Every vocabulary name in every directory: lstat, owner, content,
+    target, xattrs, known mtimes; then the link structure."""
+    c = Compare(union, ref, fail, after, mtimes)
+
     def walk(rel):
         for name in NAMES:
             r = os.path.join(rel, name) if rel else name
-            u = describe(os.path.join(union, r))
-            f = describe(os.path.join(ref, r))
-            if u != f:
-                fail("after %s: lookup of %s: union=%s ref=%s" %
-                     (after, r, u, f))
-            if f[0] == "dir":
+            if c.path(r)[0] == "dir":
                 walk(r)
     walk("")
+    c.links()
 
 
-def compare_readdir(union, ref, fail, after):
+def compare_readdir(union, ref, fail, after, mtimes=None):
+    c = Compare(union, ref, fail, after, mtimes)
+
     def walk(rel):
         u = attempt(list_dir, os.path.join(union, rel), rel == "")
         f = attempt(list_dir, os.path.join(ref, rel), rel == "")
@@ -397,21 +877,23 @@ def compare_readdir(union, ref, fail, after):
                  (after, rel or ".", fmt(u), fmt(f)))
         for name, t in f[1]:
             r = os.path.join(rel, name) if rel else name
-            a = describe(os.path.join(union, r))
-            b = describe(os.path.join(ref, r))
-            if a != b:
-                fail("after %s: %s: union=%s ref=%s" % (after, r, a, b))
+            c.path(r, "")
             if t == "dir":
                 walk(r)
     walk("")
+    c.links()
 
 
 def main(argv):
     try:
         if len(argv) == 4 and argv[1] == "gen":
             return cmd_gen(int(argv[2]), argv[3])
-        if len(argv) == 7 and argv[1] == "run":
+        if len(argv) in (7, 8) and argv[1] == "run":
             run = Run(int(argv[2]), argv[4], argv[5], argv[6])
+            state = argv[7] if len(argv) == 8 else None
+            if state and os.path.exists(state):
+                run.load(state)
+            first = run.step + 1
             try:
                 run.run(int(argv[3]))
             except Diff as d:
@@ -420,19 +902,31 @@ def main(argv):
                 for line in run.log[-15:]:
                     print("  " + line)
                 return 1
-            print("seed %d: %d operations, the same on both; %s; %d renames "
-                  "EXDEV on the union only" %
-                  (run.seed, run.step, ", ".join(
+            if state:
+                run.save(state)
+            print("seed %d: steps %d-%d the same on both; so far: %s; "
+                  "%d renames EXDEV on the union only; %d mtimes known" %
+                  (run.seed, first, run.step, ", ".join(
                       "%s %d" % kv for kv in sorted(run.counts.items())),
-                   run.exdev))
+                   run.exdev, len(run.mtimes)))
             return 0
-        if len(argv) in (4, 5) and argv[1] == "compare":
+        if len(argv) in (4, 5, 6) and argv[1] == "compare":
             def fail(what):
                 raise Diff("DIFF " + what)
+            rest = argv[4:]
+            lookups = "lookups" in rest
+            rest = [a for a in rest if a != "lookups"]
+            mtimes = None
+            if rest == ["mtimes"]:
+                mtimes = initial_mtimes(argv[3])
+            elif rest:
+                with open(rest[0], "rb") as f:
+                    mtimes = pickle.load(f)["mtimes"]
             try:
-                compare_lookups(argv[2], argv[3], fail, "the run")
-                if argv[4:] != ["lookups"]:
-                    compare_readdir(argv[2], argv[3], fail, "the run")
+                compare_lookups(argv[2], argv[3], fail, "the run", mtimes)
+                if not lookups:
+                    compare_readdir(argv[2], argv[3], fail, "the run",
+                                    mtimes)
             except Diff as d:
                 print(d)
                 return 1

@@ -78,6 +78,7 @@ static void usage(void)
 	      "  mknod PATH TYPE MODE [MAJ MIN]  TYPE: f c b p s\n"
 	      "  truncate PATH LENGTH        chmod PATH MODE\n"
 	      "  chown PATH UID GID          lchown PATH UID GID\n"
+	      "  utimes PATH ATIME MTIME     lutimes PATH ATIME MTIME (seconds)\n"
 	      "  stat PATH / lstat PATH      (prints type, mode, size, nlink, ino, dev)\n"
 	      "  access PATH MODE            MODE: f or a mix of r w x\n"
 	      "  write PATH DATA             (O_WRONLY|O_TRUNC, no O_CREAT)\n"
@@ -327,6 +328,15 @@ static int run(int argc, char **argv)
 		NEED(3);
 		return (op[0] == 'l' ? lchown : chown)(argv[2],
 			strtoul(argv[3], NULL, 0), strtoul(argv[4], NULL, 0));
+	}
+	if (!strcmp(op, "utimes") || !strcmp(op, "lutimes")) {
+		struct timespec ts[2] = { { 0 }, { 0 } };
+
+		NEED(3);
+		ts[0].tv_sec = strtol(argv[3], NULL, 0);
+		ts[1].tv_sec = strtol(argv[4], NULL, 0);
+		return utimensat(AT_FDCWD, argv[2], ts,
+				 op[0] == 'l' ? AT_SYMLINK_NOFOLLOW : 0);
 	}
 	if (!strcmp(op, "stat") || !strcmp(op, "lstat")) {
 		NEED(1);

@@ -1,9 +1,10 @@
 #!/bin/bash
 # Harness self-test: a squashfs lower made from a directory is mounted
 # read-only with the content it was made from, and an upper file system
-# (tmpfs or ext2 image) is writable and fsck-clean afterwards.
+# (tmpfs, ext2 image, or jffs2 on block2mtd over an erased image) is
+# writable and fsck-clean afterwards.
 # Needs no union mounts.
-# uppers: tmpfs ext2
+# uppers: tmpfs ext2 jffs2
 . "$(dirname "$0")/../lib.sh"
 
 src=$T/src
@@ -43,6 +44,13 @@ ext2|ext4)
 	fsck_image "$UPPER" "$T/upper.img"
 	mount_image "$UPPER" "$T/upper.img" "$U" rw
 	fsck_at_end "$UPPER" "$T/upper.img" ;;
+jffs2)
+	head -c 4M /dev/zero | tr '\0' '\377' > "$T/upper.img"
+	t_losetup "$T/upper.img"
+	echo "$LOOPDEV,64KiB" > /sys/module/block2mtd/parameters/block2mtd
+	mtd=$(sed -n "s|^\(mtd[0-9]*\): .* \"block2mtd: $LOOPDEV\"\$|\1|p" /proc/mtd)
+	mkdir -p "$U"
+	t_mount -t jffs2 "$mtd" "$U" ;;
 esac
 assert_errno 0 mkdir "$U/d"
 echo hello > "$U/d/f"

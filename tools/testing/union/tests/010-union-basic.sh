@@ -1,7 +1,7 @@
 #!/bin/bash
 # A union mount shows the lower tree; a new file goes to the upper layer;
 # the lower layer is never written.  Skipped without union mounts.
-# uppers: tmpfs ext2
+# uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
 

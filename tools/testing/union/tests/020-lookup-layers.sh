@@ -5,7 +5,7 @@
 # checked to come from the right layer, as first looked up, with the
 # caches dropped (block uppers: after a remount), and both again after
 # readdir has copied the merged directories up.
-# uppers: tmpfs ext2
+# uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
 

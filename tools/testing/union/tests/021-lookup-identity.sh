@@ -5,7 +5,7 @@
 # lookup; a directory, lower or not, has the top layer's st_dev (a lower
 # one has been created on the top layer); an upper object has the top
 # layer's st_dev, also when it shadows a lower one.
-# uppers: tmpfs ext2
+# uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
 

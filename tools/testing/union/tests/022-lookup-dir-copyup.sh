@@ -4,7 +4,7 @@
 # mtime; making a child directory on the top layer by a later lookup does
 # not change the parent's times; the lower files in it stay on the lower
 # layer.
-# uppers: tmpfs ext2
+# uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
 

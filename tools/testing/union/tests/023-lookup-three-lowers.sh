@@ -6,7 +6,7 @@
 # directory in L2 hides L3 but not L1; merged directories merge all three.
 # Checked as first looked up, with the caches dropped (block uppers: after
 # a remount), and both again after readdir has copied the directories up.
-# uppers: tmpfs ext2
+# uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
 

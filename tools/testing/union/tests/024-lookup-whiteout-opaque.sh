@@ -6,7 +6,7 @@
 # a removed lower file have the new type.  Checked as made, with the
 # caches dropped (block uppers: after a remount), and both again after
 # readdir has copied the directories up.
-# uppers: tmpfs ext2
+# uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
 

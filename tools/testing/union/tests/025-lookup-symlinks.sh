@@ -7,7 +7,7 @@
 # new files made through it land on the top layer), and a lower symlink
 # to a removed name (dangling: ENOENT).  Checked as made, with the caches
 # dropped (block uppers: after a remount), and both again after readdir.
-# uppers: tmpfs ext2
+# uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
 

@@ -6,7 +6,7 @@
 # on both) right at its first readdir, again after it, and in a merged
 # directory small enough for one getdents call.  A directory kept open
 # across a removal and a creation in it still lists the names it had.
-# uppers: tmpfs ext2
+# uppers: tmpfs ext2 jffs2
 # timeout: 600
 # mem: 768M
 . "$(dirname "$0")/../lib.sh"

@@ -7,7 +7,7 @@
 # directory fails with EISDIR, of a whited-out name with ENOENT.  A new
 # file made over a whiteout is an upper file, and unlinking it brings
 # back no lower file.
-# uppers: tmpfs ext2
+# uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
 

@@ -5,7 +5,7 @@
 # stays; an upper-only directory goes as on any file system; rmdir of a
 # lower file fails with ENOTDIR, of a removed name with ENOENT.  The same
 # in a parent listed (copied up) before and in one not listed.
-# uppers: tmpfs ext2
+# uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
 

@@ -5,7 +5,7 @@
 # that exists only in the hidden lower directory can be created in it.
 # The same over a whiteout of a lower file, and in a parent listed
 # (copied up) before or not.
-# uppers: tmpfs ext2
+# uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
 

@@ -5,7 +5,7 @@
 # a directory listed (copied up) before or not.  open O_CREAT without
 # O_EXCL of a lower-only file opens the lower file: read-only succeeds
 # (nothing is created), for writing it fails with EROFS (no copy-up yet).
-# uppers: tmpfs ext2
+# uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
 

@@ -10,7 +10,7 @@
 # of the removed lower directory; a file over a lower directory fails
 # (EISDIR or EXDEV), a directory over a lower file with ENOTDIR.  In a directory
 # listed (copied up) before and in one not listed.
-# uppers: tmpfs ext2
+# uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
 

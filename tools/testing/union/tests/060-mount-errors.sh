@@ -9,16 +9,23 @@
 # read-only bind of one).  While a union is up, its top file system
 # cannot be mounted a second time (EBUSY).  After all this, the same upper
 # still makes a good union, and a failed ext2 upper mounts normally.
-# uppers: tmpfs ext2
+# uppers: tmpfs ext2 jffs2
 . "$(dirname "$0")/../lib.sh"
 
-# The upper of the generic cases: a tmpfs, or an empty ext2 image.
+# The upper of the generic cases: a tmpfs, an empty ext2 image, or a
+# jffs2 on block2mtd over an erased image.
 if [ "$UPPER" = ext2 ]; then
 	mkdir -p "$T/empty"
 	mk_image ext2 "$T/empty" "$T/up.img"
 	t_losetup "$T/up.img"
 	usrc=$LOOPDEV utype=ext2
 	fsck_at_end ext2 "$T/up.img"
+elif [ "$UPPER" = jffs2 ]; then
+	head -c 4M /dev/zero | tr '\0' '\377' > "$T/up.img"
+	t_losetup "$T/up.img"
+	echo "$LOOPDEV,64KiB" > /sys/module/block2mtd/parameters/block2mtd
+	usrc=$(sed -n "s|^\(mtd[0-9]*\): .* \"block2mtd: $LOOPDEV\"\$|\1|p" /proc/mtd)
+	utype=jffs2
 else
 	usrc=upper utype=tmpfs
 fi

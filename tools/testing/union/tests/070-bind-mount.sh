@@ -5,7 +5,7 @@
 # through the other; /proc/self/mountinfo shows "union" on the union and
 # on its bind mounts; a read-only bind (mount -o remount,bind,ro) refuses
 # writes with EROFS.
-# uppers: tmpfs ext2
+# uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
 

@@ -1,0 +1,102 @@
+#!/bin/bash
+# Build e2fsprogs that knows the ext2 union format (the "union" feature,
+# whiteouts, fallthrus, opaque and complete directories) as build/bin/e2fsck,
+# build/bin/debugfs and build/bin/mke2fs.
+#
+#   build-e2fsprogs.sh
+#
+# The source is Debian's e2fsprogs (apt-get source), fetched once into
+# build/e2fsprogs/src; userland/e2fsprogs-union.patch is applied on top
+# (and re-applied when it changes).  Only the libraries and the three
+# programs are built, with e2fsprogs' own static libraries (uuid and blkid
+# included), so the programs need nothing but libc.  A second run with
+# nothing changed does nothing.  build-userland.sh (make userland) runs it.
+set -euo pipefail
+{	# braces: read all before running, so that an edit cannot break a run
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-$top/build}
+e2=$build/e2fsprogs
+src=$e2/src
+obj=$e2/obj
+patch=$top/userland/e2fsprogs-union.patch
+bin=$build/bin
+progs="e2fsck/e2fsck debugfs/debugfs misc/mke2fs"
+
+die() { echo "build-e2fsprogs: $*" >&2; exit 1; }
+
+. "$top/scripts/deb-src.sh"
+
+fetch() {
+	[ -e "$src/.fetched" ] && return
+	rm -rf "$obj"
+	mkdir -p "$e2"
+	apt_source e2fsprogs "$src"
+	touch "$src/.fetched"
+}
+
+apply_patch() {
+	local applied=$src/.union.patch
+	cmp -s "$patch" "$applied" 2>/dev/null && return
+	if [ -e "$applied" ]; then
+		echo "  UNPATCH e2fsprogs (old $(basename "$patch"))"
+		patch -s -d "$src" -p1 -R < "$applied" ||
+			die "cannot revert the previous patch; rm -rf $e2 and retry"
+		rm -f "$applied"
+	fi
+	echo "  PATCH   e2fsprogs < userland/$(basename "$patch")"
+	patch -s -d "$src" -p1 --forward --no-backup-if-mismatch < "$patch" ||
+		die "userland/$(basename "$patch") does not apply to $src"
+	cp "$patch" "$applied"
+}
+
+configure_opts=(
+	--enable-libuuid --enable-libblkid --disable-elf-shlibs
+	--disable-nls --disable-fuse2fs --disable-imager --disable-resizer
+	--disable-defrag --disable-uuidd --disable-e2initrd-helper
+	--disable-fsck --disable-tdb
+)
+
+configure() {
+	local sum
+	sum=$(echo "${configure_opts[*]}" | sha1sum | cut -d' ' -f1)
+	[ -e "$obj/Makefile" ] && [ "$(cat "$obj/.opts-sum" 2>/dev/null)" = "$sum" ] &&
+		return
+	echo "  CONFIG  e2fsprogs (e2fsck, debugfs, mke2fs)"
+	rm -rf "$obj"
+	mkdir -p "$obj"
+	local cc="ccache gcc"
+	command -v ccache >/dev/null || cc=gcc
+	(cd "$obj" && "$src/configure" -q CC="$cc" CFLAGS="-O2 -g0" \
+		"${configure_opts[@]}" > config.out 2>&1) || {
+		tail -30 "$obj/config.out" >&2
+		die "configure failed (full log: $obj/config.out)"
+	}
+	echo "$sum" > "$obj/.opts-sum"
+}
+
+# The libraries, then each program in its directory.
+build() {
+	local p
+	make -s -C "$obj" -j"$(nproc)" libs || return
+	for p in $progs; do
+		make -s -C "$obj/${p%/*}" -j"$(nproc)" "${p#*/}" || return
+	done
+}
+
+fetch
+apply_patch
+configure
+build >"$obj/make.out" 2>&1 || {
+	tail -40 "$obj/make.out" >&2
+	die "make failed (full log: $obj/make.out)"
+}
+mkdir -p "$bin"
+for p in $progs; do
+	if ! cmp -s "$obj/$p" "$bin/${p#*/}"; then
+		echo "  INSTALL $bin/${p#*/}"
+		install -m 0755 "$obj/$p" "$bin/${p#*/}"
+	fi
+done
+exit
+}

@@ -1,0 +1,49 @@
+# Sourced by the userland build scripts (build-userland.sh,
+# build-e2fsprogs.sh), which define die().
+#
+#   apt_source PKG DEST   Debian's source of PKG (apt-get source: unpacked,
+#                         Debian's patches applied) into the directory DEST,
+#                         which it replaces
+#   ensure_deb_src PKG    make sure apt knows the source package PKG
+
+# apt-get source needs a deb-src entry.  Make one from the deb entries of
+# Debian's own source list (same mirror, suites and key), in a file of
+# our own; the system's list is left as it is.
+ensure_deb_src() {
+	local pkg=$1
+	apt-cache showsrc "$pkg" 2>/dev/null | grep '^Package:' >/dev/null && return
+	local list=/etc/apt/sources.list.d/debian.sources
+	local ours=/etc/apt/sources.list.d/union-mounts-deb-src.sources
+	echo "  APT     adding deb-src entries ($ours)"
+	if [ -r "$list" ] && grep -q '^Types:.*\<deb\>' "$list"; then
+		sed -e 's/^Types:.*$/Types: deb-src/' "$list" > "$ours"
+	else
+		cat > "$ours" <<-EOF
+		Types: deb-src
+		URIs: http://deb.debian.org/debian
+		Suites: bookworm bookworm-updates
+		Components: main
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+		EOF
+	fi
+	apt-get update -qq
+	apt-cache showsrc "$pkg" 2>/dev/null | grep '^Package:' >/dev/null ||
+		die "apt still has no source for $pkg"
+}
+
+apt_source() {
+	local pkg=$1 dest=$2 dl=$2.dl d
+	command -v dpkg-source >/dev/null || die "dpkg-source missing (make deps)"
+	ensure_deb_src "$pkg"
+	echo "  FETCH   $pkg source (apt-get source)"
+	rm -rf "$dest" "$dl"
+	mkdir -p "$dl"
+	(cd "$dl" && apt-get source -qq "$pkg" >/dev/null 2>"$dl/apt.log") || {
+		cat "$dl/apt.log" >&2
+		die "apt-get source $pkg failed"
+	}
+	d=$(find "$dl" -mindepth 1 -maxdepth 1 -type d -name "$pkg-*")
+	[ -n "$d" ] || die "apt-get source left no $pkg-* directory"
+	mv "$d" "$dest"
+	rm -rf "$dl"
+}

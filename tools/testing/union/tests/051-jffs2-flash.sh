@@ -1,0 +1,150 @@
+#!/bin/bash
+# A jffs2 upper keeps whiteouts, pass-through entries and opaque and
+# complete directories on flash: as dirents that name the reserved inode
+# 0xffffffff (jffs2dump sees them), which survive garbage collection (the
+# flash is rewritten several times over) and a remount.  O_TMPFILE on
+# jffs2: a file with no name that linkat() names later, and that the next
+# mount removes if the system stops before (a copy of the flash taken
+# while it is open).
+# uppers: jffs2
+# timeout: 300
+. "$(dirname "$0")/../lib.sh"
+
+# A small flash, so that writing a few MiB makes the collector move
+# every block.
+IMAGE_MB=2
+src=$T/src
+mkdir -p "$src/wd" "$src/od/sub" "$src/ft/fsub" "$src/keep"
+for f in wf wd/a od/c od/sub/d ft/e ft/fsub/g keep/k; do
+	echo "lower-$f" > "$src/$f"
+done
+union_setup "$src"
+U=$UNION_DIR
+
+rm "$U/wf"
+rm -r "$U/wd"
+rm -r "$U/od" && mkdir "$U/od" && echo upper-od > "$U/od/new"
+assert_dir_list "$U/ft" "e fsub" "ft listed: its entries become pass-through entries"
+
+check_view() {
+	local w=$1
+	assert_errno ENOENT lstat "$U/wf"
+	assert_errno ENOENT lstat "$U/wd"
+	assert_file_content "$U/od/new" upper-od "$w: the new file in the opaque od"
+	assert_errno ENOENT lstat "$U/od/c"
+	assert_errno ENOENT lstat "$U/od/sub"
+	assert_dir_list "$U/od" "new" "$w: readdir of the opaque od"
+	assert_file_content "$U/ft/e" lower-ft/e "$w: a pass-through entry of ft"
+	assert_file_content "$U/ft/fsub/g" lower-ft/fsub/g "$w: through ft/fsub"
+	assert_dir_list "$U/ft" "e fsub" "$w: readdir of the complete ft"
+	assert_dir_list "$U" "ft keep od" "$w: readdir of the root"
+	assert_file_content "$U/keep/k" lower-keep/k "$w: an untouched lower file"
+}
+check_view "as made"
+
+# Rewrite the flash several times over: the collector copies every live
+# node, whiteouts and flags included.
+for i in 1 2 3 4 5 6; do
+	dd if=/dev/urandom of="$U/filler" bs=64k count=16 2>/dev/null ||
+		bail_out "cannot write the filler ($i)"
+	sync
+	rm "$U/filler"
+done
+check_view "after garbage collection"
+union_fresh
+check_view "after a remount"
+
+# The entries on flash, seen by jffs2dump with the upper unmounted.
+t_umount "$U"
+sync
+dump=$(jffs2dump -c "$UPPER_IMG" 2>&1)
+union_ino="(4294967295|-1)"
+for n in wf wd; do
+	check "on flash: $n is a dirent of the reserved inode (a whiteout)" \
+		grep -Eq "#ino +$union_ino, .*name $n\$" <<< "$dump"
+done
+check "on flash: ft/e is a dirent of the reserved inode (pass-through)" \
+	grep -Eq "#ino +$union_ino, .*name e\$" <<< "$dump"
+check "on flash: the flags of od and ft are \".\" dirents of it" \
+	test "$(grep -Ec "#ino +$union_ino, nsize +1, name \\.\$" <<< "$dump")" -ge 2
+union_remount
+check_view "after a full cycle"
+
+# O_TMPFILE on a jffs2 of its own (the top layer's copy-up uses it).
+head -c 2M /dev/zero | tr '\0' '\377' > "$T/tmpf.img"
+t_losetup "$T/tmpf.img"
+echo "$LOOPDEV,64KiB" > /sys/module/block2mtd/parameters/block2mtd
+mtd=$(sed -n "s|^\(mtd[0-9]*\): .* \"block2mtd: $LOOPDEV\"\$|\1|p" /proc/mtd)
+J=$T/tmpf
+mkdir -p "$J"
+t_mount -t jffs2 "$mtd" "$J"
+mkdir "$J/d"
+
+# used MNT: bytes in use on the jffs2 at MNT (statfs counts obsolete
+# nodes as free space).
+used() {
+	"$PYTHON" -c 'import os, sys; s = os.statvfs(sys.argv[1]); print((s.f_blocks - s.f_bfree) * s.f_bsize)' "$1"
+}
+base=$(used "$J")
+
+# Make an O_TMPFILE file in d with 300000 random bytes, copy the flash
+# while it has no name (as if the system stopped there), then link it.
+# Prints its inode number, nlink before and after the link, and the
+# bytes in use while it had no name.
+cat > "$T/tmpfile.py" <<'EOF'
+import os, shutil, sys
+d, link, img, snap, data = sys.argv[1:6]
+fd = os.open(d, os.O_TMPFILE | os.O_RDWR, 0o640)
+buf = os.urandom(300000)
+open(data, "wb").write(buf)
+os.write(fd, buf)
+os.fsync(fd)
+st = os.fstat(fd)
+os.sync()
+s = os.statvfs(d)
+shutil.copyfile(img, snap)
+# linkat(AT_SYMLINK_FOLLOW): a dir fd makes os.link use linkat()
+dfd = os.open("/", os.O_RDONLY)
+os.link("/proc/self/fd/%d" % fd, link, src_dir_fd=dfd, follow_symlinks=True)
+print(st.st_ino, st.st_nlink, os.fstat(fd).st_nlink,
+      (s.f_blocks - s.f_bfree) * s.f_bsize)
+os.close(fd)
+EOF
+out=$("$PYTHON" "$T/tmpfile.py" "$J/d" "$J/d/linked" "$T/tmpf.img" \
+	"$T/crash.img" "$T/expected" 2>&1)
+set -- $out
+assert_eq "${2:-} ${3:-}" "0 1" "O_TMPFILE: nlink 0, then 1 once linked"
+[ $# = 4 ] || diag "$out"
+check "the tmpfile's data takes room while it has no name" \
+	test "$((${4:-0} - base))" -gt 250000
+tino=${1:-0}
+assert_eq "$(stat -c %h "$J/d/linked")" 1 "the linked tmpfile has one link"
+# One not linked, closed: gone at once.
+"$PYTHON" -c '
+import os, sys
+fd = os.open(sys.argv[1], os.O_TMPFILE | os.O_WRONLY, 0o600)
+os.write(fd, os.urandom(100000))
+os.close(fd)' "$J/d"
+assert_dir_list "$J/d" "linked" "nothing but the linked file in d"
+t_umount "$J"
+t_mount -t jffs2 -o ro "$mtd" "$J"
+check "after a remount: the linked tmpfile has its data" \
+	cmp "$J/d/linked" "$T/expected"
+t_umount "$J"
+
+# The copy taken while the tmpfile had no name: its nodes are there, an
+# orphan's, which the next mount drops (their room is free again).
+check "the crash copy holds the orphan's nodes" \
+	grep -Eq "^ +Inode +node .*#ino +$tino," <<< "$(jffs2dump -c "$T/crash.img" 2>&1)"
+t_losetup "$T/crash.img"
+echo "$LOOPDEV,64KiB" > /sys/module/block2mtd/parameters/block2mtd
+cmtd=$(sed -n "s|^\(mtd[0-9]*\): .* \"block2mtd: $LOOPDEV\"\$|\1|p" /proc/mtd)
+t_mount -t jffs2 "$cmtd" "$J"
+assert_dir_list "$J/d" "" "the crash copy: d is empty"
+crash=$(used "$J")
+check "the crash copy: the orphan's room is free after the mount" \
+	test "$((crash - base))" -lt 100000
+[ "$((crash - base))" -lt 100000 ] ||
+	diag "in use: $base before, $crash on the crash copy"
+
+done_testing
