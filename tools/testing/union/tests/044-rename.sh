@@ -1,8 +1,9 @@
 #!/bin/bash
-# rename in a union (no copy-up yet): upper-only files and directories
-# rename as on any file system, into merged and lower directories too;
-# renaming a lower-only object (file, symlink, directory) or a merged
-# directory fails with EXDEV and changes nothing; an upper file renamed
+# rename in a union: upper-only files and directories rename as on any
+# file system, into merged and lower directories too; a lower file or
+# symlink is copied up and renamed (into another directory, over another
+# lower file too), leaving a whiteout; renaming a lower-only or a merged
+# directory fails with EXDEV and changes nothing (for now); an upper file renamed
 # over a lower-only name replaces it; RENAME_NOREPLACE over a lower name
 # fails with EEXIST; an upper file that shadowed a lower one, renamed
 # away, leaves a whiteout (the lower one does not come back); a rename
@@ -22,6 +23,10 @@ for d in fresh read; do
 	echo "lower-$d-nr" > "$src/$d/nr"
 	echo "lower-$d-shadowed" > "$src/$d/shadowed"
 	echo "lower-$d-wh" > "$src/$d/wh"
+	for f in rf1 rf2 rx rtarget; do
+		echo "lower-$d-$f" > "$src/$d/$f"
+	done
+	ln -s lf "$src/$d/rsym"
 	echo x > "$src/$d/ldir/x"
 	echo m > "$src/$d/mdir/m"
 	echo g > "$src/$d/gone/g"
@@ -30,7 +35,7 @@ done
 union_setup "$src"
 U=$UNION_DIR
 
-assert_dir_list "$U/read" "gone ldir lf lsym mdir nr shadowed target wh" \
+assert_dir_list "$U/read" "gone ldir lf lsym mdir nr rf1 rf2 rsym rtarget rx shadowed target wh" \
 	"read: listed before the changes"
 for d in fresh read; do
 	D=$U/$d
@@ -52,19 +57,25 @@ for d in fresh read; do
 	assert_file_content "$D/ldir/sub/u4" u1 "$d: upper file renamed into a lower dir"
 	assert_layer "$d/ldir/sub/u4" upper "$d: ... on the top layer"
 
-	# Lower-only and merged objects: EXDEV, nothing changes.
-	assert_errno EXDEV rename "$D/lf" "$D/lf2"
-	assert_errno EXDEV rename "$D/lf" "$D/mdir/lf"
-	assert_errno EXDEV rename "$D/lsym" "$D/lsym2"
+	# Lower files and symlinks: copied up and renamed.
+	assert_errno 0 rename "$D/rf1" "$D/rf1b"
+	assert_file_content "$D/rf1b" "lower-$d-rf1" "$d: a lower file renamed"
+	assert_layer "$d/rf1b" upper "$d: ... its copy on the top layer"
+	assert_absent "$D/rf1" "$d: ... the old name is gone"
+	assert_errno 0 rename "$D/rf2" "$D/mdir/rf2"
+	assert_file_content "$D/mdir/rf2" "lower-$d-rf2" "$d: a lower file renamed into a merged dir"
+	assert_absent "$D/rf2" "$d: ... the old name is gone"
+	assert_errno 0 rename "$D/rsym" "$D/rsym2"
+	assert_eq "$($SYSOP readlink "$D/rsym2")" lf "$d: a lower symlink renamed keeps its target"
+	assert_errno 0 rename "$D/rx" "$D/rtarget"
+	assert_file_content "$D/rtarget" "lower-$d-rx" "$d: a lower file renamed over a lower file"
+	assert_absent "$D/rx" "$d: ... the old name is gone"
+
+	# Lower-only and merged directories: EXDEV, nothing changes.
 	assert_errno EXDEV rename "$D/ldir" "$D/ldir2"
 	assert_errno EXDEV rename "$D/mdir" "$D/mdir2"
-	assert_errno EXDEV rename "$D/lf" "$D/target"
-	assert_file_content "$D/lf" "lower-$d-lf" "$d: lf still there after EXDEV"
-	assert_layer "$d/lf" lower "$d: ... still the lower file"
-	assert_absent "$D/lf2" "$d: no lf2"
 	assert_absent "$D/ldir2" "$d: no ldir2"
 	assert_absent "$D/mdir2" "$d: no mdir2"
-	assert_file_content "$D/target" "lower-$d-target" "$d: target untouched by the failed rename"
 
 	# Upper file over a lower-only name.
 	echo upper-target > "$D/t1"
@@ -107,12 +118,12 @@ for d in fresh read; do
 	assert_errno ENOTDIR rename "$D/d1" "$D/lf"
 	assert_dir_list "$D/ldir" "sub x" "$d: ldir unchanged"
 
-	assert_dir_list "$D" "d1 f1 gone ldir lf lsym mdir moved nr nr2 target wh" \
+	assert_dir_list "$D" "d1 f1 gone ldir lf lsym mdir moved nr nr2 rf1b rsym2 rtarget target wh" \
 		"$d: readdir after the renames"
 done
 
 for d in fresh read; do
-	for f in lf target nr shadowed wh; do
+	for f in lf target nr shadowed wh rf1 rf2 rx rtarget; do
 		assert_file_content "$LOWER_DIR/$d/$f" "lower-$d-$f" "lower alone: $d/$f untouched"
 	done
 	assert_dir_list "$LOWER_DIR/$d/gone" g "lower alone: $d/gone untouched"
@@ -129,7 +140,7 @@ if upper_alone; then
 	for d in fresh read; do
 		assert_absent "$U/$d/shadowed" "after a remount: $d/shadowed is still gone"
 		assert_dir_list "$U/$d/gone" new "after a remount: $d/gone shows its own entries only"
-		assert_dir_list "$U/$d" "d1 f1 gone ldir lf lsym mdir moved nr nr2 target wh" \
+		assert_dir_list "$U/$d" "d1 f1 gone ldir lf lsym mdir moved nr nr2 rf1b rsym2 rtarget target wh" \
 			"after a remount: readdir of $d"
 	done
 fi
