@@ -104,6 +104,7 @@ int union_readdir_copyup(struct file *file);
 /* fs/union_copyup.c */
 int union_copyup(const struct path *parent, const struct qstr *name,
 		 struct dentry **dentryp, const struct path *lower, loff_t len);
+int union_copy_xattrs(const struct path *lower, struct dentry *new);
 
 /* fs/namei.c */
 struct dentry *union_lookup_one(struct dentry *dir, const char *name,

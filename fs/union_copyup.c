@@ -149,11 +149,12 @@ static int union_copy_xattr(const struct path *lower, struct dentry *new,
 }
 
 /*
- * Every xattr of every namespace, POSIX ACLs included.  A top layer that
- * cannot hold one fails the copy-up: silently dropping a capability or
- * an ACL would change what the file is.
+ * Every xattr of every namespace, POSIX ACLs included, for files and for
+ * the directories that lookups copy up.  A top layer that cannot hold one
+ * fails the copy-up: silently dropping a capability or an ACL would change
+ * what the object is.
  */
-static int union_copy_xattrs(const struct path *lower, struct dentry *new)
+int union_copy_xattrs(const struct path *lower, struct dentry *new)
 {
 	ssize_t size;
 	char *names, *name;

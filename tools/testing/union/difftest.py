@@ -68,8 +68,9 @@ then), and "any-onto-lowerdir" allows EXDEV for renaming a
 non-directory onto a lower directory too (to look past a known
 difference while exploring; the test itself never sets it).  UPPER (as
 lib.sh has it) names the union's top layer: with ext2 and jffs2, which
-have no RENAME_EXCHANGE, EINVAL for it on the union is their answer (and
-then the reference is left as it is).
+have no RENAME_EXCHANGE, EINVAL for it on the union is their answer, and
+with jffs2, which maps files read-only, EINVAL for a shared writable mmap
+(and then the reference is left as it is).
 
 Exit status 0: no difference.  1: a difference, reported on stdout as
 "DIFF seed=S step=N op=...: union=... ref=..." with the last operations
@@ -98,6 +99,7 @@ SKIP = set(os.environ.get("DIFFTEST_SKIP", "").split())
 # The union's top layer (lib.sh's UPPER), and those that cannot exchange.
 UPPER = "plain" if PLAIN else os.environ.get("UPPER", "tmpfs")
 NO_EXCHANGE = {"ext2", "ext3", "jffs2"}
+NO_SHARED_MMAP = {"jffs2"}
 
 XATTRS = ["user.a", "user.b", "user.c"]
 # uids and gids: below 65535, which every top layer (jffs2: 16 bits) holds.
@@ -695,6 +697,17 @@ class Run:
                     os.close(fd)
             desc = "mmap(%s, MAP_SHARED) + store(%d bytes at %d mod size)" \
                 % (p, len(chunk), pos)
+        if kind == "mmap" and UPPER in NO_SHARED_MMAP:
+            # The top layer's own limit: jffs2 maps files read-only.
+            u = attempt(fn, os.path.join(self.union, p))
+            if u == ("err", "EINVAL"):
+                self.count("mmap-EINVAL-on-" + UPPER)
+                return desc + " = EINVAL on the union (%s has no shared " \
+                    "writable mmap)" % UPPER
+            r = attempt(fn, os.path.join(self.ref, p))
+            if u != r:
+                self.fail("op=%s: union=%s ref=%s" % (desc, fmt(u), fmt(r)))
+            return desc
         if self.both(desc, fn, p)[0] == "ok" and p not in types:
             self.origin[p] = "U"	# O_CREAT made it
         return desc
