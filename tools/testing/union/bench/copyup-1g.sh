@@ -54,16 +54,20 @@ run() {
 }
 
 # Round 0 only warms up: the first use of guest memory is slow in UML
-# (the host faults it in), whichever configuration comes first.
+# (the host faults it in), whichever configuration comes first.  The
+# order alternates between rounds, so that neither kind always goes first.
+kinds() {	# kinds ROUND
+	if [ $(($1 % 2)) = 0 ]; then echo overlay union; else echo union overlay; fi
+}
 for top in tmpfs ext2; do
-	for kind in union overlay; do
+	for kind in $(kinds 0); do
 		echo "round 0 (warm-up): $kind, $top top: $(run $kind $top)s"
 	done
 done
 declare -A times
 for r in $(seq "$rounds"); do
 	for top in tmpfs ext2; do
-		for kind in union overlay; do
+		for kind in $(kinds "$r"); do
 			t=$(run $kind $top)
 			echo "round $r: $kind, $top top: ${t}s"
 			times[$kind.$top]+="$t "
