@@ -7,7 +7,7 @@
 # of it with "mount -o union", and then: the merged tree, a new file
 # that lands in the upper layer, an rm of a lower file (a whiteout), a
 # change to a lower file (copy-up), and the lower layer, unchanged.
-# Exit status 0 when every step worked (copy-up aside, which is only shown).
+# Exit status 0 when every step worked.
 set -u
 
 if [ "${UML_GUEST:-}" != 1 ]; then
@@ -59,7 +59,7 @@ tree() {
 				printf '%s/\n' "${f#./}"
 				continue
 			fi
-			c=$(cat "$f")
+			c=$(paste -sd"|" "$f")
 			printf '%-22s %s' "${f#./}" "$c"
 			case $(stat -c %d "$f") in
 			"$top") printf '%*s(upper layer)' $((25 - ${#c})) '' ;;
@@ -117,11 +117,18 @@ fi
 run ls -la "$d/union/docs"
 
 step "Change a lower file: it is copied up to the upper layer, then changed"
-if (echo "hostname=union" > "$d/union/etc/config") 2>/dev/null; then
-	run cat "$d/union/etc/config"
-else
-	echo "  (this kernel cannot copy up yet: writing etc/config failed)"
-fi
+run stat -c '%n: device %d, inode %i (the lower layer)' "$d/union/etc/config"
+echo "hostname=union" >> "$d/union/etc/config" ||
+	fail "cannot write etc/config"
+run stat -c '%n: device %d, inode %i (now the upper layer)' "$d/union/etc/config"
+run cat "$d/union/etc/config"
+[ "$(stat -c %d "$d/union/etc/config")" = "$(stat -c %d "$d/union")" ] ||
+	fail "etc/config was not copied up"
+step "Change its mode and rename another lower file"
+run chmod 0600 "$d/union/etc/config" || fail "chmod etc/config"
+run ls -l "$d/union/etc/config"
+run mv "$d/union/README" "$d/union/README.old" || fail "rename README"
+run ls "$d/union"
 
 step "The merged tree now"
 tree "$d/union" "$d/lower" | sed 's/^/  /'
