@@ -54,6 +54,8 @@ static const struct flag mount_flags[] = {
 	{ "noexec", MS_NOEXEC }, { "remount", MS_REMOUNT }, { "bind", MS_BIND },
 	{ "rec", MS_REC }, { "move", MS_MOVE }, { "union", 0x200 },
 	{ "private", MS_PRIVATE }, { "shared", MS_SHARED }, { "slave", MS_SLAVE },
+	{ "noatime", MS_NOATIME }, { "relatime", MS_RELATIME },
+	{ "strictatime", MS_STRICTATIME },
 	{ NULL, 0 }
 };
 
