@@ -317,8 +317,11 @@ static int union_read_names(const struct path *dir, struct union_names *names)
 }
 
 /*
- * Give @name in top-layer directory @dir (locked) a pass-through entry if it
- * is visible below and has no entry of its own on the top layer.
+ * Give @name in top-layer directory @dir (locked) an entry of its own if
+ * it is visible below and has none yet on the top layer: a directory is
+ * made there (as a lookup would), so that readdir reports the inode number
+ * that stat will, and the parent's link count counts it; anything else
+ * gets a pass-through entry.
  */
 static int union_add_fallthru(struct dentry *dir, struct union_dir *ud,
 			      const char *name, unsigned int len)
@@ -332,14 +335,105 @@ static int union_add_fallthru(struct dentry *dir, struct union_dir *ud,
 	dentry = lookup_one_len(name, dir, len);
 	if (IS_ERR(dentry))
 		return PTR_ERR(dentry);
-	if (d_is_negative(dentry) && !d_is_union_marker(dentry)) {
-		err = union_find_lower(dir, ud, &qname, false, &found, NULL);
+	if (d_is_negative(dentry) && !d_is_union_whiteout(dentry)) {
+		err = union_find_lower(dir, ud, &qname,
+				       d_is_fallthru(dentry), &found, NULL);
 		if (!err && found.dentry) {
-			err = inode->i_op->fallthru(inode, dentry);
+			if (d_is_dir(found.dentry))
+				err = union_create_dir(inode, dentry, &found);
+			else if (!d_is_fallthru(dentry))
+				err = inode->i_op->fallthru(inode, dentry);
 			path_put(&found);
 		}
 	}
 	dput(dentry);
+	return err;
+}
+
+/* Keep the names of (possible) directories only. */
+static bool union_collect_dir_name(struct dir_context *ctx, const char *name,
+				   int len, loff_t pos, u64 ino,
+				   unsigned int d_type)
+{
+	if (d_type != DT_DIR && d_type != DT_UNKNOWN)
+		return true;
+	return union_collect_name(ctx, name, len, pos, ino, d_type);
+}
+
+/* Of the names in @names (from layer @layer), the lower-only directories. */
+static unsigned int union_count_lower_dirs(const struct path *dir,
+					   struct union_dir *ud,
+					   unsigned int layer,
+					   struct union_names *names)
+{
+	struct union_name_chunk *chunk;
+	unsigned int count = 0;
+
+	list_for_each_entry(chunk, &names->chunks, list) {
+		unsigned int off;
+
+		for (off = 0; off < chunk->used;
+		     off += (unsigned char)chunk->buf[off] + 2) {
+			unsigned int len = (unsigned char)chunk->buf[off];
+			const char *name = chunk->buf + off + 1;
+			struct qstr qname = QSTR_INIT(name, len);
+			struct dentry *top;
+			struct path found;
+			unsigned int at;
+
+			if (union_find_lower(dir->dentry, ud, &qname, false,
+					     &found, &at) || !found.dentry)
+				continue;
+			if (at == layer && d_is_dir(found.dentry)) {
+				top = lookup_one_unlocked(&nop_mnt_idmap, name,
+							  dir->dentry, len);
+				if (!IS_ERR(top)) {
+					if (d_is_negative(top) &&
+					    !d_is_union_whiteout(top))
+						count++;
+					dput(top);
+				}
+			}
+			path_put(&found);
+		}
+	}
+	return count;
+}
+
+/**
+ * union_getattr_dir - st_nlink of a merged directory
+ * @dir: a directory on a union mount
+ * @stat: what the top layer said of it
+ *
+ * A directory's link count counts its subdirectories.  Until the first
+ * readdir makes them on the top layer, those that only lower layers hold
+ * are counted here, from the lower directories (which never change) and
+ * the top layer's entries (which say what is hidden or already there).
+ */
+int union_getattr_dir(const struct path *dir, struct kstat *stat)
+{
+	struct union_dir *ud = union_stack(dir);
+	const struct cred *old_cred;
+	unsigned int i, extra = 0;
+	int err = 0;
+
+	if (!ud || IS_UNION_COMPLETE(d_inode(dir->dentry)))
+		return 0;
+	old_cred = union_override_creds(dir->mnt->mnt_sb);
+	for (i = 0; i < ud->count && !err; i++) {
+		struct union_names names = {
+			.ctx.actor = union_collect_dir_name,
+			.chunks = LIST_HEAD_INIT(names.chunks),
+		};
+
+		err = union_read_names(&ud->layers[i], &names);
+		if (!err)
+			extra += union_count_lower_dirs(dir, ud, i, &names);
+		union_names_free(&names);
+	}
+	revert_creds(old_cred);
+	if (!err)
+		stat->nlink += extra;
 	return err;
 }
 

@@ -20,6 +20,7 @@
 struct dentry;
 struct file;
 struct dir_context;
+struct kstat;
 struct mount;
 struct super_block;
 struct vfsmount;
@@ -100,6 +101,7 @@ void union_restore_times(struct dentry *dentry,
 int union_iterate_dir(struct file *file, struct dir_context *ctx);
 int union_copyup_dir(const struct path *dir);
 int union_readdir_copyup(struct file *file);
+int union_getattr_dir(const struct path *dir, struct kstat *stat);
 
 /* fs/union_copyup.c */
 int union_copyup(const struct path *parent, const struct qstr *name,
@@ -107,6 +109,8 @@ int union_copyup(const struct path *parent, const struct qstr *name,
 int union_copy_xattrs(const struct path *lower, struct dentry *new);
 
 /* fs/namei.c */
+int union_create_dir(struct inode *dir, struct dentry *dentry,
+		     const struct path *lower);
 struct dentry *union_lookup_one(struct dentry *dir, const char *name,
 				unsigned int len);
 int union_find_lower(struct dentry *dir, struct union_dir *ud,
@@ -145,6 +149,12 @@ static inline void union_sb_release(struct super_block *sb)
 }
 
 static inline int union_readdir_copyup(struct file *file)
+{
+	return 0;
+}
+
+static inline int union_getattr_dir(const struct path *dir,
+				    struct kstat *stat)
 {
 	return 0;
 }
