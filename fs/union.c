@@ -22,9 +22,6 @@
 #include "pnode.h"
 #include "union.h"
 
-/* More lowers than this are refused at mount time with -EINVAL. */
-#define UNION_MAX_LOWERS	32
-
 struct union_dir *union_dir_alloc(unsigned int count)
 {
 	struct union_dir *ud;

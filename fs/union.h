@@ -27,6 +27,9 @@ struct vfsmount;
 
 #ifdef CONFIG_UNION_MOUNT
 
+/* More lowers than this are refused at mount time with -EINVAL. */
+#define UNION_MAX_LOWERS	32
+
 /*
  * The directories below a top-layer directory, topmost first.  Built once
  * (at mount time for the root, on the first lookup for the others) and
@@ -107,6 +110,7 @@ int union_getattr_dir(const struct path *dir, struct kstat *stat);
 int union_copyup(const struct path *parent, const struct qstr *name,
 		 struct dentry **dentryp, const struct path *lower, loff_t len);
 int union_copy_xattrs(const struct path *lower, struct dentry *new);
+int union_copyup_path(const struct path *path, struct path *copy);
 
 /* fs/namei.c */
 int union_create_dir(struct inode *dir, struct dentry *dentry,
@@ -157,6 +161,12 @@ static inline int union_getattr_dir(const struct path *dir,
 				    struct kstat *stat)
 {
 	return 0;
+}
+
+static inline int union_copyup_path(const struct path *path,
+				    struct path *copy)
+{
+	return -EROFS;
 }
 
 static inline int union_iterate_dir(struct file *file,
