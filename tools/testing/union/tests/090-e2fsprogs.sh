@@ -25,7 +25,7 @@ U=$UNION_DIR
 rm "$U/a" "$U/b" "$U/d"
 rm -r "$U/wd"
 rm -r "$U/od" && mkdir "$U/od" && echo upper-od > "$U/od/new"
-assert_dir_list "$U/ft" "e f fsub" "ft listed: its entries become fallthrus"
+assert_dir_list "$U/ft" "e f fsub" "ft listed: its entries become fallthrus (fsub a directory)"
 t_umount "$U"		# the union; the lower stays at $U
 
 img=$UPPER_IMG
@@ -57,9 +57,12 @@ for n in a b wd; do
 done
 assert_has "$(dfs "$img" 'ls /')" " <whiteout> a " "debugfs ls /: a marked as a whiteout"
 ls_ft=$(dfs "$img" 'ls -l /ft')
-for n in e f fsub; do
+for n in e f; do
 	assert_has "$ls_ft" "^ *1 *0 (9)  <fallthru> *$n\$" "debugfs ls -l /ft: $n is a fallthru"
 done
+# The listing made the lower directory fsub on the top layer.
+assert_has "$ls_ft" "^ *[0-9]* *40755 (2) .* fsub\$" "debugfs ls -l /ft: fsub is a directory"
+
 assert_has "$(dfs "$img" 'stat /od')" '^Union: opaque$' "debugfs stat /od: opaque"
 assert_has "$(dfs "$img" 'stat /ft')" '^Union: complete$' "debugfs stat /ft: complete"
 
@@ -174,7 +177,7 @@ assert_errno ENOENT lstat "$U/od/y"
 assert_file_content "$U/ft/e" lower-ft/e "ft/e, whose fallthru was unused, by lookup"
 assert_dir_list "$U/ft" "e f fsub" "ft lists the same names"
 assert_file_content "$U/ft/f" upper-od "ft/f: the link e2fsck kept"
-assert_file_content "$U/ft/fsub/g" lower-ft/fsub/g "through the fallthru ft/fsub"
+assert_file_content "$U/ft/fsub/g" lower-ft/fsub/g "through ft/fsub, merged with the lower one"
 t_umount "$U"
 
 # --- the feature lost: -fn reports, -fp stops, -fy sets it again ---------
