@@ -35,21 +35,6 @@ fetch() {
 	touch "$src/.fetched"
 }
 
-apply_patch() {
-	local applied=$src/.union.patch
-	cmp -s "$patch" "$applied" 2>/dev/null && return
-	if [ -e "$applied" ]; then
-		echo "  UNPATCH e2fsprogs (old $(basename "$patch"))"
-		patch -s -d "$src" -p1 -R < "$applied" ||
-			die "cannot revert the previous patch; rm -rf $e2 and retry"
-		rm -f "$applied"
-	fi
-	echo "  PATCH   e2fsprogs < userland/$(basename "$patch")"
-	patch -s -d "$src" -p1 --forward --no-backup-if-mismatch < "$patch" ||
-		die "userland/$(basename "$patch") does not apply to $src"
-	cp "$patch" "$applied"
-}
-
 configure_opts=(
 	--enable-libuuid --enable-libblkid --disable-elf-shlibs
 	--disable-nls --disable-fuse2fs --disable-imager --disable-resizer
@@ -85,7 +70,7 @@ build() {
 }
 
 fetch
-apply_patch
+apply_source_patch e2fsprogs "$src" "$patch"
 configure
 build >"$obj/make.out" 2>&1 || {
 	tail -40 "$obj/make.out" >&2

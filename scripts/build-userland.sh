@@ -42,21 +42,6 @@ fetch() {
 	touch "$src/.fetched"
 }
 
-apply_patch() {
-	local applied=$src/.union.patch
-	cmp -s "$patch" "$applied" 2>/dev/null && return
-	if [ -e "$applied" ]; then
-		echo "  UNPATCH util-linux (old $(basename "$patch"))"
-		patch -s -d "$src" -p1 -R < "$applied" ||
-			die "cannot revert the previous patch; rm -rf $ul and retry"
-		rm -f "$applied"
-	fi
-	echo "  PATCH   util-linux < userland/$(basename "$patch")"
-	patch -s -d "$src" -p1 --forward --no-backup-if-mismatch < "$patch" ||
-		die "userland/$(basename "$patch") does not apply to $src"
-	cp "$patch" "$applied"
-}
-
 configure_opts=(
 	--disable-all-programs --enable-libblkid --enable-libmount --enable-mount
 	--disable-shared --enable-static --disable-nls --disable-asciidoc
@@ -87,7 +72,7 @@ configure() {
 }
 
 fetch
-apply_patch
+apply_source_patch util-linux "$src" "$patch"
 configure
 make -s -C "$obj" -j"$(nproc)" mount >"$obj/make.out" 2>&1 || {
 	tail -40 "$obj/make.out" >&2

@@ -5,6 +5,9 @@
 #                         Debian's patches applied) into the directory DEST,
 #                         which it replaces
 #   ensure_deb_src PKG    make sure apt knows the source package PKG
+#   apply_source_patch NAME SRC PATCH
+#                         apply PATCH (ours) to the source tree SRC of NAME,
+#                         once; a changed PATCH replaces the applied one
 
 # apt-get source needs a deb-src entry.  Make one from the deb entries of
 # Debian's own source list (same mirror, suites and key), in a file of
@@ -46,4 +49,19 @@ apt_source() {
 	[ -n "$d" ] || die "apt-get source left no $pkg-* directory"
 	mv "$d" "$dest"
 	rm -rf "$dl"
+}
+
+apply_source_patch() {
+	local name=$1 src=$2 patch=$3 applied=$2/.union.patch
+	cmp -s "$patch" "$applied" 2>/dev/null && return
+	if [ -e "$applied" ]; then
+		echo "  UNPATCH $name (old $(basename "$patch"))"
+		patch -s -d "$src" -p1 -R < "$applied" ||
+			die "cannot revert the previous patch; remove $src and retry"
+		rm -f "$applied"
+	fi
+	echo "  PATCH   $name < userland/$(basename "$patch")"
+	patch -s -d "$src" -p1 --forward --no-backup-if-mismatch < "$patch" ||
+		die "userland/$(basename "$patch") does not apply to $src"
+	cp "$patch" "$applied"
 }
