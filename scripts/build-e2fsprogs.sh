@@ -42,24 +42,6 @@ configure_opts=(
 	--disable-fsck --disable-tdb
 )
 
-configure() {
-	local sum
-	sum=$(echo "${configure_opts[*]}" | sha1sum | cut -d' ' -f1)
-	[ -e "$obj/Makefile" ] && [ "$(cat "$obj/.opts-sum" 2>/dev/null)" = "$sum" ] &&
-		return
-	echo "  CONFIG  e2fsprogs (e2fsck, debugfs, mke2fs)"
-	rm -rf "$obj"
-	mkdir -p "$obj"
-	local cc="ccache gcc"
-	command -v ccache >/dev/null || cc=gcc
-	(cd "$obj" && "$src/configure" -q CC="$cc" CFLAGS="-O2 -g0" \
-		"${configure_opts[@]}" > config.out 2>&1) || {
-		tail -30 "$obj/config.out" >&2
-		die "configure failed (full log: $obj/config.out)"
-	}
-	echo "$sum" > "$obj/.opts-sum"
-}
-
 # The libraries, then each program in its directory.
 build() {
 	local p
@@ -71,7 +53,7 @@ build() {
 
 fetch
 apply_source_patch e2fsprogs "$src" "$patch"
-configure
+configure_source "e2fsprogs (e2fsck, debugfs, mke2fs)" "$src" "$obj" "${configure_opts[@]}"
 build >"$obj/make.out" 2>&1 || {
 	tail -40 "$obj/make.out" >&2
 	die "make failed (full log: $obj/make.out)"

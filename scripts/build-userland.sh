@@ -53,27 +53,9 @@ configure_opts=(
 	--without-cryptsetup --without-smack --without-econf
 )
 
-configure() {
-	local sum
-	sum=$(echo "${configure_opts[*]}" | sha1sum | cut -d' ' -f1)
-	[ -e "$obj/Makefile" ] && [ "$(cat "$obj/.opts-sum" 2>/dev/null)" = "$sum" ] &&
-		return
-	echo "  CONFIG  util-linux (mount only)"
-	rm -rf "$obj"
-	mkdir -p "$obj"
-	local cc="ccache gcc"
-	command -v ccache >/dev/null || cc=gcc
-	(cd "$obj" && "$src/configure" -q CC="$cc" CFLAGS="-O2 -g0" \
-		"${configure_opts[@]}" > config.out 2>&1) || {
-		tail -30 "$obj/config.out" >&2
-		die "configure failed (full log: $obj/config.out)"
-	}
-	echo "$sum" > "$obj/.opts-sum"
-}
-
 fetch
 apply_source_patch util-linux "$src" "$patch"
-configure
+configure_source "util-linux (mount only)" "$src" "$obj" "${configure_opts[@]}"
 make -s -C "$obj" -j"$(nproc)" mount >"$obj/make.out" 2>&1 || {
 	tail -40 "$obj/make.out" >&2
 	die "make mount failed (full log: $obj/make.out)"

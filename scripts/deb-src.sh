@@ -8,6 +8,9 @@
 #   apply_source_patch NAME SRC PATCH
 #                         apply PATCH (ours) to the source tree SRC of NAME,
 #                         once; a changed PATCH replaces the applied one
+#   configure_source WHAT SRC OBJ OPTION...
+#                         run SRC's configure in OBJ (with ccache) unless
+#                         OBJ was configured with the same options
 
 # apt-get source needs a deb-src entry.  Make one from the deb entries of
 # Debian's own source list (same mirror, suites and key), in a file of
@@ -64,4 +67,22 @@ apply_source_patch() {
 	patch -s -d "$src" -p1 --forward --no-backup-if-mismatch < "$patch" ||
 		die "userland/$(basename "$patch") does not apply to $src"
 	cp "$patch" "$applied"
+}
+
+configure_source() {
+	local what=$1 src=$2 obj=$3 sum cc="ccache gcc"
+	shift 3
+	sum=$(echo "$*" | sha1sum | cut -d' ' -f1)
+	[ -e "$obj/Makefile" ] && [ "$(cat "$obj/.opts-sum" 2>/dev/null)" = "$sum" ] &&
+		return
+	echo "  CONFIG  $what"
+	rm -rf "$obj"
+	mkdir -p "$obj"
+	command -v ccache >/dev/null || cc=gcc
+	(cd "$obj" && "$src/configure" -q CC="$cc" CFLAGS="-O2 -g0" "$@" \
+		> config.out 2>&1) || {
+		tail -30 "$obj/config.out" >&2
+		die "configure failed (full log: $obj/config.out)"
+	}
+	echo "$sum" > "$obj/.opts-sum"
 }
