@@ -17,10 +17,13 @@
 #include <linux/namei.h>
 #include <linux/slab.h>
 #include <linux/union.h>
+#include <linux/xattr.h>
 
 #include "internal.h"
 #include "pnode.h"
 #include "union.h"
+
+struct union_dir union_dir_none;
 
 struct union_dir *union_dir_alloc(unsigned int count)
 {
@@ -36,7 +39,7 @@ void union_dir_free(struct union_dir *ud)
 {
 	unsigned int i;
 
-	if (!ud)
+	if (!ud || ud == &union_dir_none)
 		return;
 	for (i = 0; i < ud->count; i++)
 		path_put(&ud->layers[i]);
@@ -105,6 +108,140 @@ void union_restore_times(struct dentry *dentry,
 
 	/* Only the times are at stake: a failure is not worth failing for. */
 	notify_change(&nop_mnt_idmap, dentry, &attr, NULL);
+}
+
+/*
+ * A directory renamed on a union takes its lower directories along: it
+ * carries UNION_XATTR_REDIRECT, the path of those directories from the
+ * root of the lower layers ("/a/b"), or an empty value when nothing is
+ * below it.  Lookup then follows that path instead of the directory's name.
+ * The path is the same in every lower layer: a stack is always built from
+ * one name (or one redirect) in each layer of its parent's stack.
+ */
+
+/*
+ * Read @dentry's redirect into *@redirect (NUL-terminated, for kfree());
+ * returns its length, or -ENODATA when it has none.
+ */
+int union_get_redirect(struct dentry *dentry, char **redirect)
+{
+	struct inode *inode = d_inode(dentry);
+	ssize_t len, got;
+	char *buf;
+
+	*redirect = NULL;
+	len = __vfs_getxattr(dentry, inode, UNION_XATTR_REDIRECT, NULL, 0);
+	if (len == -EOPNOTSUPP)
+		return -ENODATA;
+	if (len < 0)
+		return len;
+	if (len >= PATH_MAX)
+		goto bad;
+	buf = kmalloc(len + 1, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	got = __vfs_getxattr(dentry, inode, UNION_XATTR_REDIRECT, buf, len);
+	if (got != len) {
+		kfree(buf);
+		if (got < 0 && got != -ERANGE)
+			return got;
+		goto bad;
+	}
+	buf[len] = '\0';
+	if (len && (buf[0] != '/' || strlen(buf) != len)) {
+		kfree(buf);
+		goto bad;
+	}
+	*redirect = buf;
+	return len;
+bad:
+	pr_warn_ratelimited("union: bad %s on directory %lu of %s\n",
+			    UNION_XATTR_REDIRECT, inode->i_ino,
+			    inode->i_sb->s_id);
+	return -EIO;
+}
+
+/*
+ * rename() is about to move @dentry, a directory of union mount @mnt, from
+ * where its name finds its lower directories: record where they are,
+ * unless it already says.  Set before the rename, so that a crash between
+ * the two leaves a redirect that points where the name does.  The
+ * parents are locked; runs with the creator's credentials, which may set
+ * trusted xattrs.
+ */
+int union_set_redirect(struct vfsmount *mnt, struct dentry *dentry)
+{
+	struct union_dir *ud = READ_ONCE(dentry->d_union_dir);
+	const struct cred *old_cred;
+	char *buf = NULL, *path = "";
+	int err;
+
+	err = __vfs_getxattr(dentry, d_inode(dentry), UNION_XATTR_REDIRECT,
+			     NULL, 0);
+	if (err >= 0)
+		return 0;
+	if (err != -ENODATA && err != -EOPNOTSUPP)
+		return err;
+	if (ud && ud->count) {
+		struct path root = {
+			.mnt = ud->layers[0].mnt,
+			.dentry = ud->layers[0].mnt->mnt_root,
+		};
+
+		buf = kmalloc(PATH_MAX, GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+		path = __d_path(&ud->layers[0], &root, buf, PATH_MAX);
+		err = -EXDEV;
+		if (IS_ERR_OR_NULL(path))
+			goto out;
+	}
+	old_cred = union_override_creds(mnt->mnt_sb);
+	err = vfs_setxattr(&nop_mnt_idmap, dentry, UNION_XATTR_REDIRECT, path,
+			   strlen(path), XATTR_CREATE);
+	revert_creds(old_cred);
+	/* A top layer without trusted xattrs cannot move such directories. */
+	if (err == -EOPNOTSUPP)
+		err = -EXDEV;
+out:
+	kfree(buf);
+	return err;
+}
+
+/*
+ * listxattr() of a directory or file of a union: the union's own xattrs
+ * left out.  With @size 0, the exact size needed.
+ */
+ssize_t union_listxattr(struct dentry *dentry, char *list, size_t size)
+{
+	char *buf = list, *name, *end, *out;
+	ssize_t len, n;
+
+	if (!size) {
+		len = vfs_listxattr(dentry, NULL, 0);
+		if (len <= 0)
+			return len;
+		buf = kvmalloc(len, GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+		size = len;
+	}
+	len = vfs_listxattr(dentry, buf, size);
+	if (len <= 0)
+		goto out;
+	end = buf + len;
+	for (name = out = buf; name < end; name += n) {
+		n = strnlen(name, end - name) + 1;
+		if (union_xattr_name(name))
+			continue;
+		memmove(out, name, n);
+		out += n;
+	}
+	len = out - buf;
+out:
+	if (buf != list)
+		kvfree(buf);
+	return len;
 }
 
 /*

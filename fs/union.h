@@ -16,6 +16,9 @@
 #include <linux/mount.h>
 #include <linux/path.h>
 #include <linux/rcupdate.h>
+#include <linux/string.h>
+#include <linux/union.h>
+#include <uapi/linux/xattr.h>
 
 struct dentry;
 struct file;
@@ -24,6 +27,19 @@ struct kstat;
 struct mount;
 struct super_block;
 struct vfsmount;
+
+/*
+ * The union's own xattrs on the top layer: hidden from the merged view,
+ * never copied up from a lower layer.
+ */
+#define UNION_XATTR_PREFIX	XATTR_TRUSTED_PREFIX "union."
+#define UNION_XATTR_REDIRECT	UNION_XATTR_PREFIX "redirect"
+
+static inline bool union_xattr_name(const char *name)
+{
+	return !strncmp(name, UNION_XATTR_PREFIX,
+			sizeof(UNION_XATTR_PREFIX) - 1);
+}
 
 #ifdef CONFIG_UNION_MOUNT
 
@@ -63,23 +79,27 @@ static inline bool union_mnt(const struct vfsmount *mnt)
 	return unlikely(mnt->mnt_flags & MNT_UNION);
 }
 
+/*
+ * Every directory a lookup reaches on a union mount gets a stack, this one
+ * when nothing is below it: lookups in it still look for renamed
+ * directories (union_redirect_stack()).
+ */
+extern struct union_dir union_dir_none;
+
+/* The stack of a directory on a union mount, empty or not; else NULL. */
+static inline struct union_dir *union_dir_of(const struct path *dir)
+{
+	if (!union_mnt(dir->mnt))
+		return NULL;
+	return READ_ONCE(dir->dentry->d_union_dir);
+}
+
 /* The stack of a directory on a union mount; NULL when nothing is below. */
 static inline struct union_dir *union_stack(const struct path *dir)
 {
-	struct union_dir *ud;
-	struct inode *inode;
+	struct union_dir *ud = union_dir_of(dir);
 
-	if (!union_mnt(dir->mnt))
-		return NULL;
-	ud = READ_ONCE(dir->dentry->d_union_dir);
-	/*
-	 * A directory removed and made again over its whiteout reuses the
-	 * dentry, stale stack and all; being opaque, it has nothing below.
-	 */
-	inode = READ_ONCE(dir->dentry->d_inode);
-	if (ud && inode && IS_OPAQUE(inode))
-		return NULL;
-	return ud;
+	return ud && ud->count ? ud : NULL;
 }
 
 /* Is @sb the top layer of a union? */
@@ -105,6 +125,28 @@ int union_iterate_dir(struct file *file, struct dir_context *ctx);
 int union_copyup_dir(const struct path *dir);
 int union_readdir_copyup(struct file *file);
 int union_getattr_dir(const struct path *dir, struct kstat *stat);
+int union_get_redirect(struct dentry *dentry, char **redirect);
+int union_set_redirect(struct vfsmount *mnt, struct dentry *dentry);
+ssize_t union_listxattr(struct dentry *dentry, char *list, size_t size);
+
+/* Where a walk found a lower non-directory: fs/union_file.c */
+struct union_origin {
+	struct path parent;
+	struct dentry *lower;
+	unsigned int len;
+	char name[];
+};
+
+/* fs/union_file.c */
+void union_origin_set(struct union_origin **origin, const struct path *parent,
+		      const struct qstr *name, struct dentry *lower);
+void union_origin_free(struct union_origin **origin);
+void union_file_attach(struct file *file, struct union_origin **origin);
+void union_file_release(struct file *file);
+void union_files_copied(struct inode *linode, struct super_block *top,
+			struct dentry *copy);
+int union_file_copy_path(struct file *file, struct path *copy);
+int union_file_copyup(const struct path *path, struct path *copy);
 
 /* fs/union_copyup.c */
 int union_copyup(const struct path *parent, const struct qstr *name,
@@ -126,6 +168,11 @@ int union_find_lower(struct dentry *dir, struct union_dir *ud,
 static inline bool union_mnt(const struct vfsmount *mnt)
 {
 	return false;
+}
+
+static inline struct union_dir *union_dir_of(const struct path *dir)
+{
+	return NULL;
 }
 
 static inline struct union_dir *union_stack(const struct path *dir)
@@ -169,6 +216,21 @@ static inline int union_copyup_path(const struct path *path,
 	return -EROFS;
 }
 
+static inline ssize_t union_listxattr(struct dentry *dentry, char *list,
+				      size_t size)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void union_file_release(struct file *file)
+{
+}
+
+static inline int union_file_copy_path(struct file *file, struct path *copy)
+{
+	return -ENOENT;
+}
+
 static inline int union_iterate_dir(struct file *file,
 				    struct dir_context *ctx)
 {
@@ -176,4 +238,5 @@ static inline int union_iterate_dir(struct file *file,
 }
 
 #endif /* CONFIG_UNION_MOUNT */
+
 #endif /* _FS_UNION_H */

@@ -173,6 +173,9 @@ int union_copy_xattrs(const struct path *lower, struct dentry *new)
 		goto out;
 	}
 	for (name = names; name < names + size; name += strlen(name) + 1) {
+		/* A lower layer that was a union's top says nothing to us. */
+		if (union_xattr_name(name))
+			continue;
 		if (is_posix_acl_xattr(name))
 			err = union_copy_acl(lower, new, name);
 		else
@@ -381,6 +384,7 @@ int union_copyup(const struct path *parent, const struct qstr *name,
 	} else {
 		dput(*dentryp);
 		*dentryp = dentry;
+		union_files_copied(linode, parent->mnt->mnt_sb, dentry);
 	}
 	if (tmp)
 		fput(tmp);
@@ -445,6 +449,11 @@ int union_copyup_path(const struct path *path, struct path *copy)
 
 	if (d_is_dir(path->dentry) || !__mnt_is_readonly(path->mnt))
 		return -EROFS;
+	/* Opened through a union: it knows where. */
+	err = union_file_copyup(path, copy);
+	if (err != -ENOENT)
+		return err;
+	err = -EROFS;
 	top = union_of_lower(path->mnt);
 	if (!top)
 		return -EROFS;

@@ -66,4 +66,25 @@ static inline bool dir_emit_fallthru(struct dir_context *ctx,
 }
 #endif
 
+#ifdef CONFIG_UNION_MOUNT
+struct file *union_file_copy(struct file *file);
+#else
+static inline struct file *union_file_copy(struct file *file)
+{
+	return NULL;
+}
+#endif
+
+/*
+ * The file that reads (and new mappings) of @file go to: NULL for nearly
+ * every file; for a union's lower file that has been copied up since it
+ * was opened, the copy (referenced).
+ */
+static inline struct file *union_read_file(struct file *file)
+{
+	if (likely(!(file->f_mode & FMODE_UNION_LOWER)))
+		return NULL;
+	return union_file_copy(file);
+}
+
 #endif /* _LINUX_UNION_H */

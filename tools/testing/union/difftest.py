@@ -48,12 +48,8 @@ value), the mtime where it is known exactly (set explicitly, by the
 generator or by utime, and not changed implicitly since on the
 reference), and the link structure (which names share an inode).
 
-What the union does not do yet is compared specially: renaming a
-directory that exists in a lower layer (a merged directory), renaming
-onto one, or exchanging with one may fail with EXDEV on the union, and
-then the rename is not done on the reference.  Only EXDEV, and only
-there: every other rename must do on the union what it does on the
-reference.
+Renames of lower and merged directories are compared like any other
+(their counts are in "rename-lowerdir").
 
 The lower tree the generator makes gives every object a single name (no
 hard links below): copying up a lower file that has several names breaks
@@ -61,12 +57,11 @@ their sharing of an inode, a known gap scheduled for the next issue, and
 the link structure could not be compared exactly.
 
 DIFFTEST_PLAIN=1 in the environment checks the script itself on two plain
-directories: no EXDEV is allowed there.  DIFFTEST_SKIP="kind ..." leaves
+directories.  DIFFTEST_SKIP="kind ..." leaves
 out operation kinds, "gen-dir-xattrs" the xattrs of generated lower
-directories, "lchmod" fchmodat(AT_SYMLINK_NOFOLLOW) (chmod follows
-then), and "any-onto-lowerdir" allows EXDEV for renaming a
-non-directory onto a lower directory too (to look past a known
-difference while exploring; the test itself never sets it).  UPPER (as
+directories, and "lchmod" fchmodat(AT_SYMLINK_NOFOLLOW) (chmod follows
+then), to look past a known difference while exploring; the test itself
+never sets it.  UPPER (as
 lib.sh has it) names the union's top layer: with ext2 and jffs2, which
 have no RENAME_EXCHANGE, EINVAL for it on the union is their answer, and
 with jffs2, which maps files read-only, EINVAL for a shared writable mmap
@@ -93,7 +88,7 @@ MAX_DEPTH = 3		# directories at most this deep (the root is 0)
 MIN_LOWER = 40		# objects in a generated lower tree, at least
 IGNORE_ROOT = {"lost+found"}
 # DIFFTEST_PLAIN=1: UNION is a plain directory too (a self-test of this
-# script): lower directories rename there like any other.
+# script).
 PLAIN = os.environ.get("DIFFTEST_PLAIN") == "1"
 SKIP = set(os.environ.get("DIFFTEST_SKIP", "").split())
 # The union's top layer (lib.sh's UPPER), and those that cannot exchange.
@@ -361,9 +356,8 @@ class Run:
         self.step = 0
         self.log = []
         self.counts = {}
-        self.exdev = 0
 
-    STATE = ("rnd", "origin", "mtimes", "step", "log", "counts", "exdev")
+    STATE = ("rnd", "origin", "mtimes", "step", "log", "counts")
 
     def save(self, path):
         with open(path + ".new", "wb") as f:
@@ -541,21 +535,10 @@ class Run:
         desc = "renameat2(%s, %s, %s)" % (
             src, dst, {0: "0", RENAME_NOREPLACE: "RENAME_NOREPLACE",
                        RENAME_EXCHANGE: "RENAME_EXCHANGE"}[flags])
-        # EXDEV, allowed: renaming a directory that exists in a lower layer,
-        # or replacing one with a directory, or exchanging with one.
-        # Nothing else; and then nothing is done on the reference.
-        s_ldir = s_type == "dir" and self.origin.get(src) == "L"
-        d_ldir = d_type == "dir" and self.origin.get(dst) == "L"
-        may_exdev = not PLAIN and (
-            s_ldir or (d_ldir and (s_type == "dir" or
-                                   flags == RENAME_EXCHANGE or
-                                   "any-onto-lowerdir" in SKIP)))
+        if s_type == "dir" and self.origin.get(src) == "L":
+            self.count("rename-lowerdir")
         u = attempt(renameat2, os.path.join(self.union, src),
                     os.path.join(self.union, dst), flags)
-        if may_exdev and u == ("err", "EXDEV"):
-            self.exdev += 1
-            self.count("rename-EXDEV")
-            return desc + " = EXDEV on the union (a lower directory)"
         # The top layer's own limit: ext2 and jffs2 have no
         # RENAME_EXCHANGE (EINVAL, after every check of the VFS).
         if flags == RENAME_EXCHANGE and u == ("err", "EINVAL") and \
@@ -918,10 +901,10 @@ def main(argv):
             if state:
                 run.save(state)
             print("seed %d: steps %d-%d the same on both; so far: %s; "
-                  "%d renames EXDEV on the union only; %d mtimes known" %
+                  "%d mtimes known" %
                   (run.seed, first, run.step, ", ".join(
                       "%s %d" % kv for kv in sorted(run.counts.items())),
-                   run.exdev, len(run.mtimes)))
+                   len(run.mtimes)))
             return 0
         if len(argv) in (4, 5, 6) and argv[1] == "compare":
             def fail(what):

@@ -2,14 +2,14 @@
 # rename in a union: upper-only files and directories rename as on any
 # file system, into merged and lower directories too; a lower file or
 # symlink is copied up and renamed (into another directory, over another
-# lower file too), leaving a whiteout; renaming a lower-only or a merged
-# directory fails with EXDEV and changes nothing (for now); an upper file renamed
+# lower file too), leaving a whiteout; a lower-only or a merged directory
+# renames with its content (test 140 has more); an upper file renamed
 # over a lower-only name replaces it; RENAME_NOREPLACE over a lower name
 # fails with EEXIST; an upper file that shadowed a lower one, renamed
 # away, leaves a whiteout (the lower one does not come back); a rename
 # onto a removed name works, and a directory renamed there shows nothing
 # of the removed lower directory; a file over a lower directory fails
-# (EISDIR or EXDEV), a directory over a lower file with ENOTDIR.  In a directory
+# with EISDIR, a directory over a lower file with ENOTDIR.  In a directory
 # listed (copied up) before and in one not listed.
 # uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
@@ -71,11 +71,15 @@ for d in fresh read; do
 	assert_file_content "$D/rtarget" "lower-$d-rx" "$d: a lower file renamed over a lower file"
 	assert_absent "$D/rx" "$d: ... the old name is gone"
 
-	# Lower-only and merged directories: EXDEV, nothing changes.
-	assert_errno EXDEV rename "$D/ldir" "$D/ldir2"
-	assert_errno EXDEV rename "$D/mdir" "$D/mdir2"
-	assert_absent "$D/ldir2" "$d: no ldir2"
-	assert_absent "$D/mdir2" "$d: no mdir2"
+	# Lower-only and merged directories move with their content.
+	assert_errno 0 rename "$D/ldir" "$D/ldir2"
+	assert_errno 0 rename "$D/mdir" "$D/mdir2"
+	assert_dir_list "$D/ldir2" "sub x" "$d: ldir renamed with its lower entries"
+	assert_dir_list "$D/mdir2" "m rf2 udir3" "$d: mdir renamed with its merged entries"
+	assert_absent "$D/ldir" "$d: ... the old name ldir is gone"
+	assert_absent "$D/mdir" "$d: ... the old name mdir is gone"
+	assert_errno 0 rename "$D/ldir2" "$D/ldir"
+	assert_errno 0 rename "$D/mdir2" "$D/mdir"
 
 	# Upper file over a lower-only name.
 	echo upper-target > "$D/t1"
@@ -109,11 +113,9 @@ for d in fresh read; do
 	assert_dir_list "$D/gone" new "$d: a dir renamed onto a removed lower dir shows its own entries only"
 	assert_errno ENOENT lstat "$D/gone/g"
 
-	# Type mismatches with lower objects.  A file over a merged dir may
-	# fail as over any dir (EISDIR) or as a rename involving a merged
-	# object (EXDEV), but must fail.
+	# Type mismatches with lower objects.
 	echo f > "$D/f1"
-	assert_errno_in "EISDIR EXDEV" rename "$D/f1" "$D/ldir"
+	assert_errno EISDIR rename "$D/f1" "$D/ldir"
 	assert_errno 0 mkdir "$D/d1"
 	assert_errno ENOTDIR rename "$D/d1" "$D/lf"
 	assert_dir_list "$D/ldir" "sub x" "$d: ldir unchanged"

@@ -10,8 +10,8 @@
 # lower file up: writes (pwrite, append, O_TRUNC, truncate shorter and
 # longer, stores through a writable mmap), chmod, chown/lchown, utimensat
 # (also AT_SYMLINK_NOFOLLOW), setxattr/removexattr of user.* xattrs, on
-# every file type the lower holds (see difftest.py; a rename of a lower or
-# merged directory may fail with EXDEV on the union only).  Each seed's
+# every file type the lower holds, lower and merged directories renamed
+# too (see difftest.py).  Each seed's
 # run is split in two by a remount of the union (tmpfs uppers: the caches
 # dropped), the trees compared across it; then the trees are compared
 # with the caches dropped again (block uppers: after a remount), by

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Union mounts: files opened on a lower layer through a union.
+ *
+ * Opening a lower non-directory through a union opens the lower object
+ * itself: nothing is copied until something changes it.  The open file
+ * remembers where in the union it was found (the top-layer directory and
+ * the name), so that
+ *
+ *  - a change made later through it (fchmod() and the like, or a name in
+ *    /proc/PID/fd) can copy that object up although its directory may
+ *    have been renamed since, and
+ *  - once the object is copied up, by anyone, reads through it read the
+ *    copy: an open file goes on seeing the file it opened, and that file
+ *    is the copy now.
+ *
+ * Only such files carry FMODE_UNION_LOWER; every other file costs one
+ * test of f_mode on these paths.
+ */
+
+#include <linux/dcache.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/hashtable.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "internal.h"
+#include "union.h"
+
+/*
+ * An open file of a lower object, hashed by that object's inode.
+ * union_files_lock protects the table and the copy fields; the other
+ * fields are set before the entry is hashed and never change.
+ */
+struct union_file {
+	struct hlist_node hash;
+	struct file *file;
+	struct path parent;		/* where the union showed it */
+	struct path copy;		/* its copy on the top layer */
+	struct file *copy_file;		/* the copy, opened for reading */
+	unsigned int len;
+	char name[];
+};
+
+#define UNION_FILES_BITS	8
+static DEFINE_HASHTABLE(union_files, UNION_FILES_BITS);
+static DEFINE_SPINLOCK(union_files_lock);
+
+static struct union_file *union_file_find(struct file *file)
+{
+	struct union_file *uf;
+
+	hash_for_each_possible(union_files, uf, hash,
+			       (unsigned long)file_inode(file)) {
+		if (uf->file == file)
+			return uf;
+	}
+	return NULL;
+}
+
+/**
+ * union_origin_set - remember where a walk found a lower non-directory
+ * @origin: the walk's record (freed and replaced)
+ * @parent: the union directory
+ * @name: the name in it
+ * @lower: the lower dentry found
+ *
+ * Called for the trailing component of a walk that may end in an open.
+ */
+void union_origin_set(struct union_origin **origin, const struct path *parent,
+		      const struct qstr *name, struct dentry *lower)
+{
+	struct union_origin *o;
+
+	union_origin_free(origin);
+	o = kmalloc(struct_size(o, name, name->len + 1), GFP_KERNEL);
+	if (!o)
+		return;
+	o->parent = *parent;
+	path_get(&o->parent);
+	o->lower = lower;
+	o->len = name->len;
+	memcpy(o->name, name->name, name->len);
+	o->name[name->len] = '\0';
+	*origin = o;
+}
+
+void union_origin_free(struct union_origin **origin)
+{
+	if (*origin) {
+		path_put(&(*origin)->parent);
+		kfree(*origin);
+		*origin = NULL;
+	}
+}
+
+/*
+ * A walk that ended at @origin's lower object opened @file on it: record
+ * the file.  Without memory, the file stays a plain lower file.
+ */
+void union_file_attach(struct file *file, struct union_origin **origin)
+{
+	struct union_origin *o = *origin;
+	struct union_file *uf;
+
+	if (!o || file->f_path.dentry != o->lower)
+		return;
+	uf = kzalloc(struct_size(uf, name, o->len + 1), GFP_KERNEL);
+	if (!uf)
+		return;
+	uf->file = file;
+	uf->parent = o->parent;
+	path_get(&uf->parent);
+	uf->len = o->len;
+	memcpy(uf->name, o->name, o->len + 1);
+	spin_lock(&union_files_lock);
+	hash_add(union_files, &uf->hash, (unsigned long)file_inode(file));
+	spin_unlock(&union_files_lock);
+	file->f_mode |= FMODE_UNION_LOWER;
+}
+
+/* __fput() of a file with FMODE_UNION_LOWER. */
+void union_file_release(struct file *file)
+{
+	struct union_file *uf;
+
+	spin_lock(&union_files_lock);
+	uf = union_file_find(file);
+	if (uf)
+		hash_del(&uf->hash);
+	spin_unlock(&union_files_lock);
+	if (WARN_ON_ONCE(!uf))
+		return;
+	if (uf->copy_file)
+		fput(uf->copy_file);
+	path_put(&uf->copy);
+	path_put(&uf->parent);
+	kfree(uf);
+}
+
+/**
+ * union_files_copied - a lower object has been copied up
+ * @linode: the lower object's inode
+ * @top: the union's top-layer superblock
+ * @copy: the copy (dentry on the top layer)
+ *
+ * Files that opened the object through this union read the copy from now
+ * on.
+ */
+void union_files_copied(struct inode *linode, struct super_block *top,
+			struct dentry *copy)
+{
+	struct union_file *uf;
+
+	spin_lock(&union_files_lock);
+	hash_for_each_possible(union_files, uf, hash, (unsigned long)linode) {
+		if (file_inode(uf->file) != linode ||
+		    uf->parent.mnt->mnt_sb != top || uf->copy.dentry)
+			continue;
+		uf->copy.mnt = mntget(uf->parent.mnt);
+		uf->copy.dentry = dget(copy);
+	}
+	spin_unlock(&union_files_lock);
+}
+
+/**
+ * union_file_copy - the copy that a union's lower file reads now
+ * @file: a file with FMODE_UNION_LOWER
+ *
+ * Returns the copy opened for reading, referenced, or NULL while the
+ * lower object has no copy (or the copy cannot be opened: the file then
+ * goes on reading the lower object).
+ */
+struct file *union_file_copy(struct file *file)
+{
+	struct path path = {};
+	struct file *copy = NULL;
+	struct union_file *uf;
+
+	/* Others (a fifo, say) are not read through their inode's data. */
+	if (!S_ISREG(file_inode(file)->i_mode))
+		return NULL;
+	spin_lock(&union_files_lock);
+	uf = union_file_find(file);
+	if (uf && uf->copy_file)
+		copy = get_file(uf->copy_file);
+	else if (uf && uf->copy.dentry)
+		path = uf->copy;
+	path_get(&path);
+	spin_unlock(&union_files_lock);
+	if (copy || !path.dentry)
+		return copy;
+
+	/* Open as the file was: no permission check, its creds. */
+	copy = dentry_open(&path, O_RDONLY |
+			   (file->f_flags & (O_LARGEFILE | O_NOATIME)),
+			   file->f_cred);
+	path_put(&path);
+	if (IS_ERR(copy))
+		return NULL;
+	spin_lock(&union_files_lock);
+	uf = union_file_find(file);
+	if (uf && !uf->copy_file)
+		uf->copy_file = get_file(copy);
+	spin_unlock(&union_files_lock);
+	return copy;
+}
+
+/* The copy of @file's lower object, referenced; -ENOENT while none. */
+int union_file_copy_path(struct file *file, struct path *copy)
+{
+	struct union_file *uf;
+	int err = -ENOENT;
+
+	spin_lock(&union_files_lock);
+	uf = union_file_find(file);
+	if (uf && uf->copy.dentry) {
+		*copy = uf->copy;
+		path_get(copy);
+		err = 0;
+	}
+	spin_unlock(&union_files_lock);
+	return err;
+}
+
+/**
+ * union_file_copyup - copy up the lower object of an open file
+ * @path: the object, as a file opened through a union has it
+ * @copy: out: the copy, referenced
+ *
+ * Returns -ENOENT when no file opened through a union has @path.
+ */
+int union_file_copyup(const struct path *path, struct path *copy)
+{
+	struct inode *inode = d_inode(path->dentry);
+	struct path parent = {}, found;
+	struct union_file *uf;
+	char *name = NULL;
+	int err = -ENOENT;
+
+	spin_lock(&union_files_lock);
+	hash_for_each_possible(union_files, uf, hash, (unsigned long)inode) {
+		if (!path_equal(&uf->file->f_path, path))
+			continue;
+		if (uf->copy.dentry) {
+			*copy = uf->copy;
+			path_get(copy);
+			spin_unlock(&union_files_lock);
+			return 0;
+		}
+		name = kmemdup(uf->name, uf->len + 1, GFP_ATOMIC);
+		if (name) {
+			parent = uf->parent;
+			path_get(&parent);
+		}
+		break;
+	}
+	spin_unlock(&union_files_lock);
+	if (!name)
+		return uf ? -ENOMEM : -ENOENT;
+
+	/* Where the union showed it, it must still show that very object. */
+	err = vfs_path_lookup(parent.dentry, parent.mnt, name, 0, &found);
+	if (!err) {
+		if (!path_equal(&found, path))
+			err = -EROFS;
+		path_put(&found);
+	}
+	if (!err)
+		err = vfs_path_lookup(parent.dentry, parent.mnt, name,
+				      LOOKUP_COPYUP, copy);
+	if (!err && copy->mnt->mnt_sb != parent.mnt->mnt_sb) {
+		path_put(copy);
+		err = -EROFS;
+	}
+	kfree(name);
+	path_put(&parent);
+	return err;
+}
