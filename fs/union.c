@@ -551,6 +551,10 @@ int union_getattr_dir(const struct path *dir, struct kstat *stat)
 	unsigned int i, extra = 0;
 	int err = 0;
 
+	/* The index is not a subdirectory of the merged root. */
+	if (dir->dentry == dir->dentry->d_sb->s_root &&
+	    union_index_present(dir->dentry->d_sb))
+		stat->nlink--;
 	if (!ud || IS_UNION_COMPLETE(d_inode(dir->dentry)))
 		return 0;
 	old_cred = union_override_creds(dir->mnt->mnt_sb);
@@ -665,9 +669,11 @@ bool union_filldir(struct dir_context *ctx, const char *name, int len,
 		   loff_t offset, u64 ino, unsigned int d_type)
 {
 	struct union_readdir *ur = container_of(ctx, struct union_readdir, ctx);
+	struct qstr qname = QSTR_INIT(name, len);
 
+	if (union_index_hides(ur->dir, &qname))
+		return true;
 	if (d_type == DT_FALLTHRU) {
-		struct qstr qname = QSTR_INIT(name, len);
 		struct path found;
 		struct inode *inode;
 		int err;

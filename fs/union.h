@@ -34,6 +34,14 @@ struct vfsmount;
  */
 #define UNION_XATTR_PREFIX	XATTR_TRUSTED_PREFIX "union."
 #define UNION_XATTR_REDIRECT	UNION_XATTR_PREFIX "redirect"
+#define UNION_XATTR_INDEX	UNION_XATTR_PREFIX "index"
+
+/*
+ * The top layer's directory of copied-up files with several names
+ * (fs/union_copyup.c), in its root; the merged view does not show it.
+ */
+#define UNION_INDEX_NAME	".union-index"
+#define UNION_INDEX_NAME_MAX	32
 
 static inline bool union_xattr_name(const char *name)
 {
@@ -108,6 +116,14 @@ static inline bool union_top(const struct super_block *sb)
 	return READ_ONCE(sb->s_union);
 }
 
+/* Does the lower @lower keep several names together across copy-up? */
+static inline bool union_linked(const struct path *lower)
+{
+	struct inode *inode = d_inode(lower->dentry);
+
+	return S_ISREG(inode->i_mode) && inode->i_nlink > 1;
+}
+
 /* fs/union.c */
 struct union_dir *union_dir_alloc(unsigned int count);
 void union_dir_free(struct union_dir *ud);
@@ -153,6 +169,15 @@ int union_copyup(const struct path *parent, const struct qstr *name,
 		 struct dentry **dentryp, const struct path *lower, loff_t len);
 int union_copy_xattrs(const struct path *lower, struct dentry *new);
 int union_copyup_path(const struct path *path, struct path *copy);
+bool union_index_hides(const struct dentry *dir, const struct qstr *name);
+bool union_index_present(struct super_block *sb);
+struct dentry *union_lookup_linked(const struct path *parent,
+				   const struct qstr *name,
+				   const struct path *lower);
+bool union_last_link(struct dentry *dentry, char *name);
+void union_drop_index(struct super_block *sb, struct inode *inode,
+		      const char *name);
+int union_getattr_file(const struct path *path, struct kstat *stat);
 
 /* fs/namei.c */
 int union_create_dir(struct inode *dir, struct dentry *dentry,
@@ -206,6 +231,12 @@ static inline int union_readdir_copyup(struct file *file)
 
 static inline int union_getattr_dir(const struct path *dir,
 				    struct kstat *stat)
+{
+	return 0;
+}
+
+static inline int union_getattr_file(const struct path *path,
+				     struct kstat *stat)
 {
 	return 0;
 }

@@ -3,7 +3,8 @@
 #
 # Each patch of patches/series owns the existing kernel files its diff
 # touches; its hunks are regenerated from build/src (git diff against the
-# "base" tag) and its header (author, subject, message) is kept.  A file
+# "base" tag, histogram diff: it keeps moved-around upstream code out of
+# the hunks) and its header (author, subject, message) is kept.  A file
 # changed in build/src that no patch owns is an error: add it to the
 # patch it belongs to first (a "diff --git a/F b/F" line is enough).
 # REFRESH_IGNORE=PREFIX leaves files under PREFIX alone (work in progress
@@ -38,10 +39,10 @@ for p in $(entries); do
 	sed '/^---$/q' "$f" > "$tmp"
 	grep -qx -- '---' "$tmp" || echo '---' >> "$tmp"
 	# shellcheck disable=SC2086
-	git -C "$src" diff --stat=72 base -- $files | sed 's/^/ /;s/^  / /' >> "$tmp"
+	git -C "$src" diff --histogram --stat=72 base -- $files | sed 's/^/ /;s/^  / /' >> "$tmp"
 	echo >> "$tmp"
 	# shellcheck disable=SC2086
-	git -C "$src" diff base -- $files >> "$tmp"
+	git -C "$src" diff --histogram base -- $files >> "$tmp"
 	printf -- '-- \n2.39.5\n\n' >> "$tmp"
 	if ! cmp -s "$tmp" "$f"; then
 		mv "$tmp" "$f"

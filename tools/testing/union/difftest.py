@@ -48,6 +48,12 @@ value), the mtime where it is known exactly (set explicitly, by the
 generator or by utime, and not changed implicitly since on the
 reference), and the link structure (which names share an inode).
 
+Files are held open read-only on both trees ("hold", at most 8 per
+process) and read and fstat'ed through those descriptors ("read_held"):
+after copy-ups, renames and unlinks the two must still agree.  A thread
+reads the union's held descriptors while each operation runs; none of
+its reads may fail.  The descriptors are closed before the union is remounted.
+
 Renames of lower and merged directories are compared like any other
 (their counts are in "rename-lowerdir").
 
@@ -82,6 +88,7 @@ import random
 import shutil
 import stat
 import sys
+import threading
 
 NAMES = ["a", "b", "c", "d", "e", "f", "g"]
 MAX_DEPTH = 3		# directories at most this deep (the root is 0)
@@ -240,11 +247,9 @@ def rand_xattrs(rnd, p):
 
 
 def cmd_gen(seed, top):
-    """Every object gets one name only: no hard links in the lower layer
-    (copy-up breaks the sharing of a lower inode between its names, a
-    known gap for the next issue; with single names the link structure is
-    compared exactly).  Owners, modes (set-id and sticky bits too), user
-    xattrs and mtimes (whole seconds) vary."""
+    """Owners, modes (set-id and sticky bits too), user xattrs and mtimes
+    (whole seconds) vary; some regular files get a second or third name
+    (hard links, in the same or another directory)."""
     rnd = random.Random("gen-%d" % seed)
 
     def own(p):
@@ -303,10 +308,28 @@ def cmd_gen(seed, top):
                 stamp(p)
     # Small trees test little: draw again (the same draws for a seed
     # every time) until the tree has at least MIN_LOWER objects.
+    def link_some():
+        paths = walk_paths(top)
+        files = sorted(p for p, t in paths.items() if t == "file")
+        dirs = [""] + sorted(p for p, t in paths.items() if t == "dir")
+        for _ in range(rnd.randrange(3, 9)):
+            d = rnd.choice(dirs)
+            name = rnd.choice(NAMES)
+            new = os.path.join(d, name) if d else name
+            if files and new not in paths:
+                # The directory keeps the mtime it was stamped with.
+                st = os.lstat(os.path.join(top, d))
+                os.link(os.path.join(top, rnd.choice(files)),
+                        os.path.join(top, new))
+                os.utime(os.path.join(top, d),
+                         ns=(st.st_atime_ns, st.st_mtime_ns))
+                paths[new] = "file"
+
     while True:
         os.makedirs(top)
         fill("", 0)
         if len(walk_paths(top)) >= MIN_LOWER:
+            link_some()
             return 0
         shutil.rmtree(top)
 
@@ -356,6 +379,11 @@ class Run:
         self.step = 0
         self.log = []
         self.counts = {}
+        # Files held open (union fd, reference fd, path), in this process
+        # only; a reader thread reads the union's all the time.
+        self.held = []
+        self.held_lock = threading.Lock()
+        self.reader_errors = []
 
     STATE = ("rnd", "origin", "mtimes", "step", "log", "counts")
 
@@ -606,6 +634,58 @@ class Run:
         self.both(desc, read, p)
         return desc
 
+    def op_hold(self, types):
+        """Open a file read-only on both and keep it open: later reads
+        through it (read-held) must agree, whatever happened to it."""
+        p = self.rand_target(types, "file")
+        st = self.ref_stat(p)
+        if st is None or not stat.S_ISREG(st.st_mode) or len(self.held) >= 8:
+            return None
+        fds = []
+        for top in (self.union, self.ref):
+            fds.append(attempt(os.open, os.path.join(top, p),
+                               os.O_RDONLY | os.O_NONBLOCK))
+        if fds[0][0] != fds[1][0]:
+            self.fail("op=hold(%s): union=%s ref=%s" %
+                      (p, fmt(fds[0]), fmt(fds[1])))
+        if fds[0][0] == "ok":
+            with self.held_lock:
+                self.held.append((fds[0][1], fds[1][1], p))
+        return "hold(%s)" % p
+
+    def op_read_held(self, types):
+        """Every held file, read and fstat'ed through its descriptor."""
+        if not self.held:
+            return None
+        for ufd, rfd, p in self.held:
+            got = [held_view(fd) for fd in (ufd, rfd)]
+            if got[0] != got[1]:
+                self.fail("op=read-held(%s, opened at that name): union=%s "
+                          "ref=%s" % (p, got[0], got[1]))
+        return "read-held(%d files)" % len(self.held)
+
+    def reader(self, stop, go):
+        """The concurrent reader: one pass over the union's held files
+        while each operation runs; no read may fail."""
+        while True:
+            go.acquire()
+            if stop.is_set():
+                return
+            with self.held_lock:
+                fds = [u for u, _, _ in self.held]
+                for fd in fds:
+                    try:
+                        os.pread(fd, 1 << 20, 0)
+                    except OSError as e:
+                        self.reader_errors.append(str(e))
+
+    def close_held(self):
+        with self.held_lock:
+            for ufd, rfd, _ in self.held:
+                os.close(ufd)
+                os.close(rfd)
+            self.held = []
+
     def op_write(self, types):
         p = self.rand_target(types, "file")
         kind = self.rnd.choice(["pwrite", "append", "otrunc", "truncate",
@@ -771,9 +851,25 @@ class Run:
            ("rmdir", 5), ("symlink", 5), ("link", 6), ("rename", 16),
            ("readdir", 5), ("stat", 4), ("read", 4), ("write", 16),
            ("chmod", 5), ("chown", 5), ("utime", 6), ("setxattr", 6),
-           ("removexattr", 3)]
+           ("removexattr", 3), ("hold", 4), ("read_held", 6)]
 
     def run(self, nops):
+        stop = threading.Event()
+        self.go = threading.Semaphore(0)
+        reader = threading.Thread(target=self.reader, args=(stop, self.go))
+        reader.start()
+        try:
+            self.run_ops(nops)
+        finally:
+            stop.set()
+            self.go.release()
+            reader.join()
+            self.close_held()
+        if self.reader_errors:
+            self.fail("the concurrent reader of held files: %s" %
+                      self.reader_errors[:3])
+
+    def run_ops(self, nops):
         names = [n for n, w in self.OPS for _ in range(w)]
         done = 0
         while done < nops:
@@ -781,6 +877,7 @@ class Run:
             if op in SKIP:
                 continue
             self.step += 1
+            self.go.release()
             desc = getattr(self, "op_" + op)(self.types())
             if desc is None:
                 self.step -= 1
@@ -791,6 +888,17 @@ class Run:
             del self.log[:-40]
             compare_lookups(self.union, self.ref, self.fail, "op=" + desc,
                             self.mtimes)
+
+
+def held_view(fd):
+    """What a held descriptor shows: its data and its fstat."""
+    try:
+        st = os.fstat(fd)
+        data = os.pread(fd, 1 << 20, 0)
+        return (hashlib.sha256(data).hexdigest()[:16], st.st_size,
+                st.st_nlink, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid)
+    except OSError as e:
+        return ("err", errno.errorcode.get(e.errno, e.errno))
 
 
 def list_dir(path, root):
