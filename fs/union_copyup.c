@@ -735,7 +735,9 @@ int union_copyup(const struct path *parent, const struct qstr *name,
 		len = i_size_read(linode);
 	if (union_linked(lower)) {
 		dentry = union_copyup_linked(parent, name, lower, len);
-		goto copied;
+		/* A top without trusted xattrs: one copy per name, then. */
+		if (dentry != ERR_PTR(-EOPNOTSUPP))
+			goto copied;
 	}
 	if (S_ISREG(linode->i_mode)) {
 		tmp = union_copy_tmpfile(parent, lower, len);
