@@ -6,7 +6,8 @@
 # A read-only squashfs image is mounted, a tmpfs is union-mounted on top
 # of it with "mount -o union", and then: the merged tree, a new file
 # that lands in the upper layer, an rm of a lower file (a whiteout), a
-# change to a lower file (copy-up), and the lower layer, unchanged.
+# change to a lower file (copy-up), a lower directory renamed, and the
+# lower layer, unchanged.
 # Exit status 0 when every step worked.
 set -u
 
@@ -129,6 +130,13 @@ run chmod 0600 "$d/union/etc/config" || fail "chmod etc/config"
 run ls -l "$d/union/etc/config"
 run mv "$d/union/README" "$d/union/README.old" || fail "rename README"
 run ls "$d/union"
+
+step "Rename a lower directory: its content moves along, nothing is copied"
+run mv "$d/union/docs" "$d/union/manuals" || fail "rename docs"
+run stat -c '%n: device %d (still the lower layer)' "$d/union/manuals/notes"
+[ "$(cat "$d/union/manuals/notes")" = "notes: kept" ] ||
+	fail "manuals/notes does not show the lower docs/notes"
+[ -e "$d/union/docs" ] && fail "docs still visible after the rename"
 
 step "The merged tree now"
 tree "$d/union" "$d/lower" | sed 's/^/  /'
