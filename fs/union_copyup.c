@@ -292,14 +292,15 @@ static int union_copy_special(struct inode *dir, struct dentry *dentry,
 }
 
 /*
- * Put the copy of @lower in place as @name of @parent: link @tmp (a
- * complete regular file) or make the special file.  Another task may have
- * put something there first; whatever it is, it is the answer.
+ * Put the copy of @lower in place as @name of @parent: link @src (a
+ * complete regular file: the O_TMPFILE, or the copy's index entry) or make
+ * the special file.  Another task may have put something there first;
+ * whatever it is, it is the answer, and *@made (if given) says false.
  */
 static struct dentry *union_copy_link(const struct path *parent,
 				      const struct qstr *name,
 				      const struct path *lower,
-				      struct file *tmp)
+				      struct dentry *src, bool *made)
 {
 	struct inode *dir = d_inode(parent->dentry);
 	struct union_times times;
@@ -319,14 +320,15 @@ static struct dentry *union_copy_link(const struct path *parent,
 		goto out_dput;
 	/* The copy is not a change to the directory in the merged view. */
 	union_save_times(dir, &times);
-	if (tmp)
-		err = vfs_link(tmp->f_path.dentry, &nop_mnt_idmap, dir, dentry,
-			       NULL);
+	if (src)
+		err = vfs_link(src, &nop_mnt_idmap, dir, dentry, NULL);
 	else
 		err = union_copy_special(dir, dentry, lower);
 	union_restore_times(parent->dentry, &times);
 	if (!err && WARN_ON_ONCE(d_is_negative(dentry)))
 		err = -EIO;
+	if (!err && made)
+		*made = true;
 out_dput:
 	if (err) {
 		dput(dentry);
@@ -498,46 +500,25 @@ static int union_index_account(struct dentry *copy)
 }
 
 /*
- * Link @entry, the index entry of @name's lower file, at @name in @parent
- * (locked when @locked).  Returns the new dentry, or the one another task
- * put there.
+ * Link @entry, the index entry of @name's lower file, at @name in @parent,
+ * and count that name as linked up.  Returns the new dentry, or the one
+ * another task put there.  The caller holds the lower file's copy-up mutex.
  */
 static struct dentry *union_link_up(const struct path *parent,
 				    const struct qstr *name,
-				    struct dentry *entry, bool locked)
+				    struct dentry *entry)
 {
-	struct inode *dir = d_inode(parent->dentry);
-	struct union_times times;
 	struct dentry *dentry;
-	int err = 0;
+	bool made = false;
+	int err;
 
-	if (!locked) {
-		err = mnt_want_write(parent->mnt);
-		if (err)
-			return ERR_PTR(err);
-		inode_lock_nested(dir, I_MUTEX_PARENT);
-	}
-	dentry = lookup_one_qstr_excl(name, parent->dentry, 0);
-	if (IS_ERR(dentry) || d_is_positive(dentry))
-		goto out;
-	err = -ENOENT;
-	if (!d_is_union_whiteout(dentry) && !IS_DEADDIR(dir)) {
-		union_save_times(dir, &times);
-		err = vfs_link(entry, &nop_mnt_idmap, dir, dentry, NULL);
-		union_restore_times(parent->dentry, &times);
-	}
-	if (!err && d_is_negative(dentry))
-		err = -EIO;
-	if (!err)
-		err = union_index_account(dentry);
+	dentry = union_copy_link(parent, name, NULL, entry, &made);
+	if (IS_ERR(dentry) || !made)
+		return dentry;
+	err = union_index_account(dentry);
 	if (err) {
 		dput(dentry);
 		dentry = ERR_PTR(err);
-	}
-out:
-	if (!locked) {
-		inode_unlock(dir);
-		mnt_drop_write(parent->mnt);
 	}
 	return dentry;
 }
@@ -562,14 +543,14 @@ struct dentry *union_lookup_linked(const struct path *parent,
 		return NULL;
 	old_cred = union_override_creds(sb);
 	entry = union_index_entry(sb, lower, false);
-	if (IS_ERR_OR_NULL(entry) || d_is_negative(entry))
+	if (IS_ERR(entry) || d_is_negative(entry))
 		goto out;
 	err = mutex_lock_killable(lock);
 	if (err) {
 		dentry = ERR_PTR(err);
 		goto out;
 	}
-	dentry = union_link_up(parent, name, entry, false);
+	dentry = union_link_up(parent, name, entry);
 	mutex_unlock(lock);
 out:
 	if (IS_ERR(entry))
@@ -676,8 +657,8 @@ static struct dentry *union_copyup_linked(const struct path *parent,
 	}
 link_up:
 	if (!IS_ERR(entry)) {
-		struct dentry *dentry = union_link_up(parent, name, entry,
-						      false);
+		struct dentry *dentry = union_link_up(parent, name, entry);
+
 		dput(entry);
 		entry = dentry;
 	}
@@ -746,7 +727,8 @@ int union_copyup(const struct path *parent, const struct qstr *name,
 			goto out_creds;
 		}
 	}
-	dentry = union_copy_link(parent, name, lower, tmp);
+	dentry = union_copy_link(parent, name, lower,
+				 tmp ? tmp->f_path.dentry : NULL, NULL);
 	if (tmp)
 		fput(tmp);
 copied:

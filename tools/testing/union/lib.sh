@@ -300,6 +300,30 @@ assert_errno_in() {
 	esac
 }
 
+# tree_dump ROOT: every name below ROOT, sorted, with its type and link
+# count; for non-directories also the size and which names share an inode
+# (each shows the first name, in sorted order, of its device and inode);
+# then the files' md5sums.  lost+found of ext2 images is left out.
+tree_dump() {
+	(cd "$1" && find . -mindepth 1 -name lost+found -prune -o \
+		-type d -printf '%P d %n\n' -o -printf '%P %y %n %s %D:%i\n' |
+		sort | awk '$2 != "d" { if (!($5 in first)) first[$5] = $1; $5 = first[$5] } { print }' &&
+		find . -mindepth 1 -name lost+found -prune -o -type f \
+			-exec md5sum {} + | sort -k2)
+}
+
+# assert_same_tree GOT WANT DESCRIPTION: tree_dump of the two is the same.
+assert_same_tree() {
+	tree_dump "$1" > "$T/tree.got"
+	tree_dump "$2" > "$T/tree.want"
+	if cmp -s "$T/tree.got" "$T/tree.want"; then
+		ok "$3"
+	else
+		not_ok "$3"
+		diag "$(diff "$T/tree.want" "$T/tree.got" | head -20)"
+	fi
+}
+
 # assert_dir_list DIR "name1 name2 ..." [DESCRIPTION]: the names readdir
 # returns for DIR, sorted, are exactly these (. and .. left out).
 assert_dir_list() {

@@ -37,25 +37,9 @@ mkdir -p "$ref"
 cp -a "$l2/." "$ref/"
 cp -a "$l1/." "$ref/"
 
-# dump ROOT: every name below ROOT with its type, link count, size and
-# data hash, sorted (lost+found of ext2 images left out).
-dump() {
-	(cd "$1" && find . -mindepth 1 -name lost+found -prune -o \
-		-type d -printf '%P %y %n\n' -o -printf '%P %y %n %s\n' |
-		sort &&
-		find . -mindepth 1 -name lost+found -prune -o -type f \
-			-exec md5sum {} + | sort -k2)
-}
 # same DESCRIPTION: the union and the reference hold the same tree.
 same() {
-	dump "$U" > "$T/got"
-	dump "$ref" > "$T/want"
-	if cmp -s "$T/got" "$T/want"; then
-		ok "$1"
-	else
-		not_ok "$1"
-		diag "$(diff "$T/want" "$T/got" | head -20)"
-	fi
+	assert_same_tree "$U" "$ref" "$1"
 }
 # both ERRNO CALL ARGS...: run a sysop call on the union and on the
 # reference (paths relative to each); both must give ERRNO.

@@ -29,24 +29,9 @@ U=$UNION_DIR
 mkdir -p "$ref"
 cp -a "$src/." "$ref/"
 
-# dump ROOT: names, types, link counts, sizes, data, and which names
-# share an inode (as the first name, in sorted order, with that inode).
-dump() {
-	(cd "$1" && find . -mindepth 1 -name lost+found -prune -o \
-		-type d -printf '%P d %n\n' -o -printf '%P %y %n %s %i\n' |
-		sort | awk '{ if ($2 != "d") { if (!($5 in first)) first[$5] = $1; $5 = first[$5] } print }' &&
-		find . -mindepth 1 -name lost+found -prune -o -type f \
-			-exec md5sum {} + | sort -k2)
-}
+# same DESCRIPTION: the union and the reference hold the same tree.
 same() {
-	dump "$U" > "$T/got"
-	dump "$ref" > "$T/want"
-	if cmp -s "$T/got" "$T/want"; then
-		ok "$1"
-	else
-		not_ok "$1"
-		diag "$(diff "$T/want" "$T/got" | head -20)"
-	fi
+	assert_same_tree "$U" "$ref" "$1"
 }
 both() {	# both CMD ARGS...: in the union and in the reference (paths relative)
 	local t
