@@ -53,11 +53,48 @@ void union_dir_free(struct union_dir *ud)
  */
 bool union_dir_publish(struct dentry *dentry, struct union_dir *ud)
 {
-	if (cmpxchg(&dentry->d_union_dir, NULL, ud)) {
-		union_dir_free(ud);
-		return false;
+	struct union_dir *old = NULL;
+
+	while (!try_cmpxchg(&dentry->d_union_dir, &old, ud)) {
+		/* A lower file's, from when the name was negative, gives way. */
+		if (!old->lower_file) {
+			union_dir_free(ud);
+			return false;
+		}
 	}
+	union_dir_free(old);
 	return true;
+}
+
+/*
+ * @dentry, negative on the top layer, shows the lower non-directory
+ * @lower: keep it there, so that the next walks through the name step
+ * into it in RCU-walk mode instead of looking it up in every layer
+ * (step_into_union()).  The lower layers never change; whatever makes
+ * the name anything else on the top layer clears DCACHE_UNION_LOWER.
+ * Not for a file with several names: another of them may be copied up,
+ * and this one must then show the copy.
+ */
+void union_cache_lower(struct dentry *dentry, const struct path *lower)
+{
+	struct union_dir *ud;
+
+	if (union_linked(lower) || READ_ONCE(dentry->d_union_dir))
+		return;
+	ud = union_dir_alloc(1);
+	if (!ud)
+		return;
+	ud->lower_file = true;
+	ud->layers[0] = *lower;
+	path_get(lower);
+	spin_lock(&dentry->d_lock);
+	if (d_is_negative(dentry) && !d_is_union_whiteout(dentry) &&
+	    !cmpxchg(&dentry->d_union_dir, NULL, ud)) {
+		dentry->d_flags |= DCACHE_UNION_LOWER;
+		ud = NULL;
+	}
+	spin_unlock(&dentry->d_lock);
+	union_dir_free(ud);
 }
 
 /* Called by __dentry_kill(): nobody else can see @dentry any more. */
@@ -182,7 +219,7 @@ int union_set_redirect(struct vfsmount *mnt, struct dentry *dentry)
 		return 0;
 	if (err != -ENODATA && err != -EOPNOTSUPP)
 		return err;
-	if (ud && ud->count) {
+	if (ud && ud->count && !ud->lower_file) {
 		struct path root = {
 			.mnt = ud->layers[0].mnt,
 			.dentry = ud->layers[0].mnt->mnt_root,
@@ -374,42 +411,81 @@ void union_sb_release(struct super_block *sb)
 }
 
 /*
- * Names read from a lower directory, packed into page-sized chunks so that
- * directories of any size cost no large allocation.
+ * Names read from the directories of a union, as union_seen records packed
+ * into page-sized chunks, so that directories of any size cost no large
+ * allocation.
  */
+struct union_seen {
+	struct hlist_node node;		/* in union_names.table */
+	unsigned char len;
+	unsigned char d_type;		/* as readdir reported it */
+	unsigned char layer;		/* index in the stack, or UNION_SEEN_TOP */
+	bool first;			/* the topmost record of its name */
+	char name[];
+};
+
+#define UNION_SEEN_TOP	0xff
+
 struct union_name_chunk {
 	struct list_head list;
 	unsigned int used;
-	char buf[PAGE_SIZE - sizeof(struct list_head) - sizeof(unsigned int)];
+	char buf[] __aligned(sizeof(long));
 };
+
+#define UNION_CHUNK_BYTES \
+	(PAGE_SIZE - offsetof(struct union_name_chunk, buf))
 
 struct union_names {
 	struct dir_context ctx;
 	struct list_head chunks;
 	unsigned int count;
+	unsigned char layer;		/* of the records being read */
+	bool dirs_only;			/* keep (possible) directories only */
 	int err;
 };
 
-/* Each name is stored as a length byte, the name, and a NUL. */
-static bool union_collect_name(struct dir_context *ctx, const char *name,
-			       int len, loff_t pos, u64 ino,
-			       unsigned int d_type)
+static inline unsigned int union_seen_size(unsigned int len)
+{
+	return ALIGN(sizeof(struct union_seen) + len + 1, sizeof(long));
+}
+
+/* The record after @seen (NULL: the first) in @chunk, or NULL. */
+static struct union_seen *union_seen_next(struct union_name_chunk *chunk,
+					  struct union_seen *seen)
+{
+	if (seen)
+		seen = (void *)seen + union_seen_size(seen->len);
+	else
+		seen = (void *)chunk->buf;
+	return (char *)seen < chunk->buf + chunk->used ? seen : NULL;
+}
+
+/*
+ * The actor of the union's own directory reading.  File systems that can
+ * be a top layer report their whiteouts and pass-through entries to it
+ * (dir_emit_union_entry()), unless those stay in the dcache.
+ */
+bool union_collect_name(struct dir_context *ctx, const char *name, int len,
+			loff_t pos, u64 ino, unsigned int d_type)
 {
 	struct union_names *names = container_of(ctx, struct union_names, ctx);
-	struct union_name_chunk *chunk;
+	unsigned int size = union_seen_size(len);
+	struct union_name_chunk *chunk = NULL;
+	struct union_seen *seen;
 
 	if (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.')))
+		return true;
+	if (names->dirs_only && d_type != DT_DIR && d_type != DT_UNKNOWN)
 		return true;
 	if (WARN_ON_ONCE(len > NAME_MAX)) {
 		names->err = -EUCLEAN;
 		return false;
 	}
-	chunk = NULL;
 	if (!list_empty(&names->chunks))
 		chunk = list_last_entry(&names->chunks, struct union_name_chunk,
 					list);
-	if (!chunk || chunk->used + len + 2 > sizeof(chunk->buf)) {
-		chunk = kmalloc(sizeof(*chunk), GFP_KERNEL);
+	if (!chunk || chunk->used + size > UNION_CHUNK_BYTES) {
+		chunk = kmalloc(PAGE_SIZE, GFP_KERNEL);
 		if (!chunk) {
 			names->err = -ENOMEM;
 			return false;
@@ -417,10 +493,14 @@ static bool union_collect_name(struct dir_context *ctx, const char *name,
 		chunk->used = 0;
 		list_add_tail(&chunk->list, &names->chunks);
 	}
-	chunk->buf[chunk->used] = len;
-	memcpy(chunk->buf + chunk->used + 1, name, len);
-	chunk->buf[chunk->used + 1 + len] = '\0';
-	chunk->used += len + 2;
+	seen = (void *)chunk->buf + chunk->used;
+	seen->len = len;
+	seen->d_type = d_type;
+	seen->layer = names->layer;
+	seen->first = false;
+	memcpy(seen->name, name, len);
+	seen->name[len] = '\0';
+	chunk->used += size;
 	names->count++;
 	return true;
 }
@@ -433,21 +513,38 @@ static void union_names_free(struct union_names *names)
 		kfree(chunk);
 }
 
+/* Read @file's directory to the end; iterate_dir() without its locking. */
+static int union_iterate_names(struct file *file, struct union_names *names,
+			       bool locked)
+{
+	unsigned int before;
+	int err;
+
+	names->ctx.pos = 0;
+	do {
+		before = names->count;
+		if (locked) {
+			names->ctx.pos = file->f_pos;
+			err = file->f_op->iterate_shared(file, &names->ctx);
+			file->f_pos = names->ctx.pos;
+		} else {
+			err = iterate_dir(file, &names->ctx);
+		}
+	} while (!err && !names->err && names->count != before);
+	return err ?: names->err;
+}
+
 static int union_read_names(const struct path *dir, struct union_names *names)
 {
 	struct file *file;
-	unsigned int before;
 	int err;
 
 	file = dentry_open(dir, O_RDONLY | O_DIRECTORY, current_cred());
 	if (IS_ERR(file))
 		return PTR_ERR(file);
-	do {
-		before = names->count;
-		err = iterate_dir(file, &names->ctx);
-	} while (!err && !names->err && names->count != before);
+	err = union_iterate_names(file, names, false);
 	fput(file);
-	return err ?: names->err;
+	return err;
 }
 
 /*
@@ -484,14 +581,30 @@ static int union_add_fallthru(struct dentry *dir, struct union_dir *ud,
 	return err;
 }
 
-/* Keep the names of (possible) directories only. */
-static bool union_collect_dir_name(struct dir_context *ctx, const char *name,
-				   int len, loff_t pos, u64 ino,
-				   unsigned int d_type)
+/* Is @seen, read from layer @layer, a directory that only lower layers hold? */
+static bool union_lower_only_dir(const struct path *dir, struct union_dir *ud,
+				 unsigned int layer,
+				 const struct union_seen *seen)
 {
-	if (d_type != DT_DIR && d_type != DT_UNKNOWN)
-		return true;
-	return union_collect_name(ctx, name, len, pos, ino, d_type);
+	struct qstr qname = QSTR_INIT(seen->name, seen->len);
+	struct dentry *top;
+	struct path found;
+	unsigned int at;
+	bool ret = false;
+
+	if (union_find_lower(dir->dentry, ud, &qname, false, &found, &at) ||
+	    !found.dentry)
+		return false;
+	if (at == layer && d_is_dir(found.dentry)) {
+		top = lookup_one_unlocked(&nop_mnt_idmap, seen->name,
+					  dir->dentry, seen->len);
+		if (!IS_ERR(top)) {
+			ret = d_is_negative(top) && !d_is_union_whiteout(top);
+			dput(top);
+		}
+	}
+	path_put(&found);
+	return ret;
 }
 
 /* Of the names in @names (from layer @layer), the lower-only directories. */
@@ -501,35 +614,13 @@ static unsigned int union_count_lower_dirs(const struct path *dir,
 					   struct union_names *names)
 {
 	struct union_name_chunk *chunk;
+	struct union_seen *seen;
 	unsigned int count = 0;
 
 	list_for_each_entry(chunk, &names->chunks, list) {
-		unsigned int off;
-
-		for (off = 0; off < chunk->used;
-		     off += (unsigned char)chunk->buf[off] + 2) {
-			unsigned int len = (unsigned char)chunk->buf[off];
-			const char *name = chunk->buf + off + 1;
-			struct qstr qname = QSTR_INIT(name, len);
-			struct dentry *top;
-			struct path found;
-			unsigned int at;
-
-			if (union_find_lower(dir->dentry, ud, &qname, false,
-					     &found, &at) || !found.dentry)
-				continue;
-			if (at == layer && d_is_dir(found.dentry)) {
-				top = lookup_one_unlocked(&nop_mnt_idmap, name,
-							  dir->dentry, len);
-				if (!IS_ERR(top)) {
-					if (d_is_negative(top) &&
-					    !d_is_union_whiteout(top))
-						count++;
-					dput(top);
-				}
-			}
-			path_put(&found);
-		}
+		for (seen = union_seen_next(chunk, NULL); seen;
+		     seen = union_seen_next(chunk, seen))
+			count += union_lower_only_dir(dir, ud, layer, seen);
 	}
 	return count;
 }
@@ -560,8 +651,9 @@ int union_getattr_dir(const struct path *dir, struct kstat *stat)
 	old_cred = union_override_creds(dir->mnt->mnt_sb);
 	for (i = 0; i < ud->count && !err; i++) {
 		struct union_names names = {
-			.ctx.actor = union_collect_dir_name,
+			.ctx.actor = union_collect_name,
 			.chunks = LIST_HEAD_INIT(names.chunks),
+			.dirs_only = true,
 		};
 
 		err = union_read_names(&ud->layers[i], &names);
@@ -573,6 +665,148 @@ int union_getattr_dir(const struct path *dir, struct kstat *stat)
 	if (!err)
 		stat->nlink += extra;
 	return err;
+}
+
+/*
+ * Mark the topmost record of each name in @names as first.  Records come
+ * in the order they were read: the lower layers topmost first, then the
+ * top layer.
+ */
+static void union_seen_dedup(struct hlist_head *head, struct union_seen *seen)
+{
+	struct union_seen *other;
+
+	seen->first = true;
+	hlist_for_each_entry(other, head, node) {
+		if (other->len != seen->len ||
+		    memcmp(other->name, seen->name, seen->len))
+			continue;
+		/* The top layer is read last, the lowers topmost first. */
+		seen->first = seen->layer == UNION_SEEN_TOP;
+		if (seen->first) {
+			other->first = false;
+			hlist_del(&other->node);
+		}
+		break;
+	}
+	if (seen->first)
+		hlist_add_head(&seen->node, head);
+}
+
+static int union_names_dedup(struct dentry *dir, struct union_names *names)
+{
+	unsigned int bits = ilog2(roundup_pow_of_two(max(names->count, 2U)));
+	struct union_name_chunk *chunk;
+	struct hlist_head *table;
+	struct union_seen *seen;
+
+	table = kvcalloc(1U << bits, sizeof(*table), GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	list_for_each_entry(chunk, &names->chunks, list) {
+		for (seen = union_seen_next(chunk, NULL); seen;
+		     seen = union_seen_next(chunk, seen)) {
+			unsigned int hash;
+
+			hash = full_name_hash(dir, seen->name, seen->len);
+			union_seen_dedup(&table[hash_32(hash, bits)], seen);
+		}
+	}
+	kvfree(table);
+	return 0;
+}
+
+/* Is there a dentry of @name in @dir?  Only for dirs without ->d_hash. */
+static bool union_in_dcache(struct dentry *dir, const struct union_seen *seen)
+{
+	struct qstr qname = QSTR_INIT(seen->name, seen->len);
+	struct dentry *dentry;
+
+	qname.hash = full_name_hash(dir, seen->name, seen->len);
+	dentry = d_lookup(dir, &qname);
+	dput(dentry);
+	return dentry;
+}
+
+/*
+ * Can @seen, the topmost record of its name and found in none of the top
+ * layer's entries, get its pass-through entry without a lookup?  Only if
+ * it is no directory (which would be made on the top layer) and nothing
+ * above it can hide it: no layer above it is opaque or complete, and none
+ * has a whiteout of the name in the dcache (whiteouts on disk were read
+ * with the names).
+ */
+static bool union_fallthru_fast(struct dentry *dir, struct union_dir *ud,
+				const struct union_seen *seen)
+{
+	unsigned int i;
+
+	if (seen->d_type == DT_DIR || seen->d_type == DT_UNKNOWN ||
+	    seen->d_type == DT_WHT || seen->d_type == DT_FALLTHRU ||
+	    (dir->d_flags & DCACHE_OP_HASH))
+		return false;
+	for (i = 0; i < seen->layer; i++) {
+		struct dentry *layer = ud->layers[i].dentry;
+		struct inode *inode = d_inode(layer);
+
+		if (IS_OPAQUE(inode) || IS_UNION_COMPLETE(inode) ||
+		    (layer->d_flags & DCACHE_OP_HASH))
+			return false;
+		if ((layer->d_sb->s_iflags & SB_I_UNION_UPPER) &&
+		    union_in_dcache(layer, seen))
+			return false;
+	}
+	return true;
+}
+
+/* A pass-through entry for @seen, which no dentry of @dir has yet. */
+static int union_new_fallthru(struct dentry *dir, const struct union_seen *seen)
+{
+	struct qstr qname = QSTR_INIT(seen->name, seen->len);
+	struct inode *inode = d_inode(dir);
+	struct dentry *dentry;
+	int err;
+
+	qname.hash = full_name_hash(dir, seen->name, seen->len);
+	dentry = d_alloc(dir, &qname);
+	if (!dentry)
+		return -ENOMEM;
+	/* What a lookup would have made: @dir is locked, its names read. */
+	d_add(dentry, NULL);
+	err = inode->i_op->fallthru(inode, dentry);
+	dput(dentry);
+	return err;
+}
+
+/* An entry on the top layer for @seen, if it needs one. */
+static int union_add_seen(struct dentry *dir, struct union_dir *ud,
+			  const struct union_seen *seen)
+{
+	if (union_fallthru_fast(dir, ud, seen) && !union_in_dcache(dir, seen))
+		return union_new_fallthru(dir, seen);
+	return union_add_fallthru(dir, ud, seen->name, seen->len);
+}
+
+/* Entries on the top layer for the names in @names that need one. */
+static int union_add_fallthrus(struct dentry *dir, struct union_dir *ud,
+			       struct union_names *names)
+{
+	struct union_name_chunk *chunk;
+	struct union_seen *seen;
+	int err;
+
+	list_for_each_entry(chunk, &names->chunks, list) {
+		for (seen = union_seen_next(chunk, NULL); seen;
+		     seen = union_seen_next(chunk, seen)) {
+			if (!seen->first || seen->layer == UNION_SEEN_TOP)
+				continue;
+			err = union_add_seen(dir, ud, seen);
+			if (err)
+				return err;
+			cond_resched();
+		}
+	}
+	return 0;
 }
 
 /**
@@ -587,6 +821,11 @@ int union_getattr_dir(const struct path *dir, struct kstat *stat)
  * work, not something the caller asked for.  Interrupted half-way, it
  * leaves only pass-through entries, which the next attempt skips.
  *
+ * Every directory involved is read once and the names compared in memory:
+ * a lookup per name on the top layer, and a search of the whole directory
+ * per new entry, would make it quadratic in the size of the directory on
+ * file systems that keep names in lists (ext2, jffs2).
+ *
  * The caller has write access to the mount (mnt_want_write()).
  */
 int union_copyup_dir(const struct path *dir)
@@ -597,9 +836,9 @@ int union_copyup_dir(const struct path *dir)
 		.ctx.actor = union_collect_name,
 		.chunks = LIST_HEAD_INIT(names.chunks),
 	};
-	struct union_name_chunk *chunk;
 	const struct cred *old_cred;
 	struct union_times times;
+	struct file *top;
 	unsigned int i;
 	int err;
 
@@ -608,32 +847,32 @@ int union_copyup_dir(const struct path *dir)
 	old_cred = union_override_creds(dir->mnt->mnt_sb);
 	/* The lower layers never change: read them before locking the top. */
 	for (i = 0; i < ud->count; i++) {
-		names.ctx.pos = 0;
+		names.layer = i;
 		err = union_read_names(&ud->layers[i], &names);
 		if (err)
 			goto out_free;
 	}
+	top = dentry_open(dir, O_RDONLY | O_DIRECTORY, current_cred());
+	err = PTR_ERR(top);
+	if (IS_ERR(top))
+		goto out_free;
 	inode_lock_nested(inode, I_MUTEX_CHILD);
 	if (IS_UNION_COMPLETE(inode) || IS_DEADDIR(inode))
 		goto out_unlock;
+	names.layer = UNION_SEEN_TOP;
+	err = union_iterate_names(top, &names, true);
+	if (!err)
+		err = union_names_dedup(dir->dentry, &names);
+	if (err)
+		goto out_unlock;
 	union_save_times(inode, &times);
-	list_for_each_entry(chunk, &names.chunks, list) {
-		unsigned int off = 0;
-
-		while (off < chunk->used && !err) {
-			unsigned int len = (unsigned char)chunk->buf[off];
-
-			err = union_add_fallthru(dir->dentry, ud,
-						 chunk->buf + off + 1, len);
-			off += len + 2;
-		}
-		if (err)
-			goto out_unlock;
-	}
-	err = inode->i_op->set_complete(inode);
+	err = union_add_fallthrus(dir->dentry, ud, &names);
+	if (!err)
+		err = inode->i_op->set_complete(inode);
 	union_restore_times(dir->dentry, &times);
 out_unlock:
 	inode_unlock(inode);
+	fput(top);
 out_free:
 	union_names_free(&names);
 	revert_creds(old_cred);
@@ -672,6 +911,8 @@ bool union_filldir(struct dir_context *ctx, const char *name, int len,
 	struct qstr qname = QSTR_INIT(name, len);
 
 	if (union_index_hides(ur->dir, &qname))
+		return true;
+	if (d_type == DT_WHT)
 		return true;
 	if (d_type == DT_FALLTHRU) {
 		struct path found;

@@ -64,6 +64,12 @@ static inline bool union_xattr_name(const char *name)
 struct union_dir {
 	struct rcu_head rcu;
 	unsigned int count;
+	/*
+	 * Not a stack: the lower non-directory that a negative dentry
+	 * shows, in layers[0] (DCACHE_UNION_LOWER; see union_cache_lower()).
+	 * A directory made later at the name replaces it.
+	 */
+	bool lower_file;
 	struct path layers[] __counted_by(count);
 };
 
@@ -97,9 +103,12 @@ extern struct union_dir union_dir_none;
 /* The stack of a directory on a union mount, empty or not; else NULL. */
 static inline struct union_dir *union_dir_of(const struct path *dir)
 {
+	struct union_dir *ud;
+
 	if (!union_mnt(dir->mnt))
 		return NULL;
-	return READ_ONCE(dir->dentry->d_union_dir);
+	ud = READ_ONCE(dir->dentry->d_union_dir);
+	return ud && !ud->lower_file ? ud : NULL;
 }
 
 /* The stack of a directory on a union mount; NULL when nothing is below. */
@@ -128,6 +137,7 @@ static inline bool union_linked(const struct path *lower)
 struct union_dir *union_dir_alloc(unsigned int count);
 void union_dir_free(struct union_dir *ud);
 bool union_dir_publish(struct dentry *dentry, struct union_dir *ud);
+void union_cache_lower(struct dentry *dentry, const struct path *lower);
 void d_union_release(struct dentry *dentry);
 void d_union_set_resolved(struct dentry *dentry);
 int union_attach(const struct path *mountpoint, struct vfsmount *top,

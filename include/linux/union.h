@@ -37,29 +37,52 @@
 
 bool union_filldir(struct dir_context *ctx, const char *name, int len,
 		   loff_t offset, u64 ino, unsigned int d_type);
+bool union_collect_name(struct dir_context *ctx, const char *name, int len,
+			loff_t pos, u64 ino, unsigned int d_type);
 
 /*
- * Report a pass-through entry from ->iterate_shared().  Only the union's own
- * readdir wants them; everyone else reading the top layer skips them.
+ * Report a whiteout (@type DT_WHT) or a pass-through entry from
+ * ->iterate_shared().  Only the union's own directory reading wants them;
+ * everyone else reading the top layer skips them.  A file system whose
+ * whiteouts do not always stay in the dcache must report them here.
  */
+static inline bool dir_emit_union_entry(struct dir_context *ctx,
+					const char *name, int len,
+					unsigned int type)
+{
+	if (ctx->actor != union_filldir && ctx->actor != union_collect_name)
+		return true;
+	return ctx->actor(ctx, name, len, ctx->pos, 0, type);
+}
+
 static inline bool dir_emit_fallthru(struct dir_context *ctx,
 				     const char *name, int len)
 {
-	if (ctx->actor != union_filldir)
-		return true;
-	return ctx->actor(ctx, name, len, ctx->pos, 0, DT_FALLTHRU);
+	return dir_emit_union_entry(ctx, name, len, DT_FALLTHRU);
+}
+
+static inline bool dir_emit_whiteout(struct dir_context *ctx,
+				     const char *name, int len)
+{
+	return dir_emit_union_entry(ctx, name, len, DT_WHT);
 }
 
 /* @flag says which kind of entry: the whiteout or the pass-through flag. */
 static inline void d_mark_union_entry(struct dentry *dentry, unsigned int flag)
 {
 	spin_lock(&dentry->d_lock);
-	dentry->d_flags &= ~(DCACHE_UNION_WHITEOUT | DCACHE_UNION_FALLTHRU);
+	dentry->d_flags &= ~(DCACHE_UNION_ENTRY | DCACHE_UNION_LOWER);
 	dentry->d_flags |= flag;
 	spin_unlock(&dentry->d_lock);
 }
 #else
 static inline bool dir_emit_fallthru(struct dir_context *ctx,
+				     const char *name, int len)
+{
+	return true;
+}
+
+static inline bool dir_emit_whiteout(struct dir_context *ctx,
 				     const char *name, int len)
 {
 	return true;
