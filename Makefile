@@ -18,7 +18,7 @@ TESTS   ?=
 JOBS    ?= 2
 
 .PHONY: all kernel prepare clean deps userland test demo check check-series \
-	format-patch config-x86 build-nounion lockdep
+	format-patch config-x86 build-nounion lockdep bench
 all: kernel userland
 
 prepare: $(BUILD)/src/.union-stamp
@@ -35,10 +35,14 @@ deps:
 	scripts/install-deps.sh
 
 # build/bin: util-linux mount(8) with -o union, and the tests' syscall helper.
-userland: $(BUILD)/bin/union-sysop
+userland: $(BUILD)/bin/union-sysop $(BUILD)/bin/union-bench
 	scripts/build-userland.sh
 
 $(BUILD)/bin/union-sysop: tools/testing/union/sysop.c
+	@mkdir -p $(@D)
+	gcc -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD)/bin/union-bench: tools/testing/union/bench/union-bench.c
 	@mkdir -p $(@D)
 	gcc -O2 -Wall -Wextra -Werror -o $@ $<
 
@@ -49,6 +53,12 @@ test: all check build-nounion config-x86
 
 demo: all
 	scripts/uml-run --timeout 120 -- tools/testing/union/demo.sh
+
+# Union mounts against the bare file system and overlayfs, by the guest
+# kernel's CPU time: build/bench/results.md and ratios.png.  Sizes, rounds
+# and parts: tools/testing/union/bench/bench.py --help (BENCH_* variables).
+bench: all
+	tools/testing/union/bench/bench.py
 
 # checkpatch --strict on the series and its new files, sparse on our code.
 check: kernel

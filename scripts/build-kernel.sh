@@ -35,9 +35,14 @@ if [ ! -e "$out/.config" ] || [ "$(cat "$out/.frag-sum" 2>/dev/null)" != "$sum" 
 	(cd "$out" && "$src/scripts/kconfig/merge_config.sh" -m -O "$out" \
 		"$out/.config" "${frags[@]}" >/dev/null)
 	"${mk[@]}" olddefconfig >/dev/null
-	for f in "${frags[@]}"; do
-		# Every option we ask for must have survived olddefconfig.
-		grep -E '^CONFIG_[A-Z0-9_]+=[ym]' "$f" | while read -r line; do
+	for ((i = 0; i < ${#frags[@]}; i++)); do
+		# Every option we ask for must have survived olddefconfig,
+		# unless a later fragment says otherwise.
+		{ grep -E '^CONFIG_[A-Z0-9_]+=[ym]' "${frags[i]}" || true; } |
+		while read -r line; do
+			if grep -qw "${line%%=*}" "${frags[@]:i+1}" /dev/null; then
+				continue
+			fi
 			grep -qx "$line" "$out/.config" ||
 				echo "build-kernel: warning: $line did not stick" >&2
 		done
