@@ -472,7 +472,7 @@ plot '{data}' using 2:xtic(1) title 'union / bare', '' using 3 title 'union / ov
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", 5)))
+    p.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", 3)))
     p.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", 1)))
     p.add_argument("--big-mb", type=int, default=int(os.environ.get("BENCH_BIG_MB", 1024)))
     p.add_argument("--boots", type=int, default=int(os.environ.get("BENCH_BOOTS", 3)),
