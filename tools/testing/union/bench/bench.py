@@ -34,7 +34,7 @@ import time
 
 TOP = os.path.realpath(os.path.join(os.path.dirname(__file__), "../../../.."))
 BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
-OUT = os.path.join(BUILD, "bench")
+OUT = os.environ.get("BENCH_OUT", os.path.join(BUILD, "bench"))
 # Bump when the trees change, so that old images are made again.
 IMAGE_VERSION = "2"
 TICK = os.sysconf("SC_CLK_TCK")
@@ -311,10 +311,19 @@ def boot(kernel, disks, mode, rounds, lists, mem, samples, boot_id, timeout):
                         s["failed"] = 1
             os.write(h2g_w, b"ok\n")
     os.close(h2g_w)
+    save_samples(samples)
     rc = proc.wait()
     if rc != 0:
         sys.exit(f"bench: the guest failed (exit {rc}); see {run_dir}/console.log")
     shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def save_samples(samples):
+    """samples.csv, after every boot: a run cut short keeps what it has."""
+    with open(os.path.join(OUT, "samples.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(samples[0].keys()) if samples else ["none"])
+        w.writeheader()
+        w.writerows(samples)
 
 
 def scratch(name, mb):
@@ -479,7 +488,23 @@ def main():
                    help="boots of each kernel for the CONFIG_UNION_MOUNT=y/n walks")
     p.add_argument("--skip", default=os.environ.get("BENCH_SKIP", ""),
                    help="'main' or 'walk': leave that part out")
+    p.add_argument("--report-only", action="store_true",
+                   help="only make the report again from samples.csv")
     a = p.parse_args()
+    if a.report_only:
+        with open(os.path.join(OUT, "samples.csv")) as f:
+            samples = [{k: v if k in ("boot", "kernel", "phase", "workload", "config")
+                        else float(v) for k, v in r.items()} for r in csv.DictReader(f)]
+        for s in samples:
+            s["round"] = int(s["round"])
+        sz = Sizes(a.scale, a.big_mb)
+        rows, nonunion = analyse(samples, sz, a.rounds, "")
+        text = report(rows, nonunion, sz, a.rounds, a.boots, 0)
+        with open(os.path.join(OUT, "results.md"), "w") as f:
+            f.write(text)
+        chart(rows, os.path.join(OUT, "ratios.png"))
+        print(text)
+        return
     start = time.monotonic()
     os.makedirs(OUT, exist_ok=True)
     sz = Sizes(a.scale, a.big_mb)
@@ -511,10 +536,7 @@ def main():
                 log(f"walk boot {b + 1}/{a.boots}: {k}")
                 boot(k, [(os.path.join(img, "lower-1.ext2"), False)], "walk", a.rounds, lists,
                      "2G", samples, f"walk{b}-{os.path.basename(os.path.dirname(k))}", 3600)
-    with open(os.path.join(OUT, "samples.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(samples[0].keys()) if samples else ["none"])
-        w.writeheader()
-        w.writerows(samples)
+    save_samples(samples)
     rows, nonunion = analyse(samples, sz, a.rounds, "")
     with open(os.path.join(OUT, "results.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
