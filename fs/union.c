@@ -729,6 +729,27 @@ static bool union_in_dcache(struct dentry *dir, const struct union_seen *seen)
 }
 
 /*
+ * May lower layer @layer hide @seen, from a layer below it, although its
+ * directory did not list the name?  Only by a whiteout in the dcache (or a
+ * positive dentry, which its readdir would have listed).
+ */
+static bool union_seen_hidden(struct dentry *layer,
+			      const struct union_seen *seen)
+{
+	struct qstr qname = QSTR_INIT(seen->name, seen->len);
+	struct dentry *dentry;
+	bool hidden;
+
+	qname.hash = full_name_hash(layer, seen->name, seen->len);
+	dentry = d_lookup(layer, &qname);
+	if (!dentry)
+		return false;
+	hidden = d_is_positive(dentry) || d_is_union_whiteout(dentry);
+	dput(dentry);
+	return hidden;
+}
+
+/*
  * Can @seen, the topmost record of its name and found in none of the top
  * layer's entries, get its pass-through entry without a lookup?  Only if
  * it is no directory (which would be made on the top layer) and nothing
@@ -753,7 +774,7 @@ static bool union_fallthru_fast(struct dentry *dir, struct union_dir *ud,
 		    (layer->d_flags & DCACHE_OP_HASH))
 			return false;
 		if ((layer->d_sb->s_iflags & SB_I_UNION_UPPER) &&
-		    union_in_dcache(layer, seen))
+		    union_seen_hidden(layer, seen))
 			return false;
 	}
 	return true;
