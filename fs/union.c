@@ -716,14 +716,20 @@ static int union_names_dedup(struct dentry *dir, struct union_names *names)
 	return 0;
 }
 
-/* Is there a dentry of @name in @dir?  Only for dirs without ->d_hash. */
-static bool union_in_dcache(struct dentry *dir, const struct union_seen *seen)
+/* The dentry of @seen's name in @dir, if cached.  Only for dirs without ->d_hash. */
+static struct dentry *union_seen_dentry(struct dentry *dir,
+					const struct union_seen *seen)
 {
 	struct qstr qname = QSTR_INIT(seen->name, seen->len);
-	struct dentry *dentry;
 
 	qname.hash = full_name_hash(dir, seen->name, seen->len);
-	dentry = d_lookup(dir, &qname);
+	return d_lookup(dir, &qname);
+}
+
+static bool union_in_dcache(struct dentry *dir, const struct union_seen *seen)
+{
+	struct dentry *dentry = union_seen_dentry(dir, seen);
+
 	dput(dentry);
 	return dentry;
 }
@@ -736,12 +742,9 @@ static bool union_in_dcache(struct dentry *dir, const struct union_seen *seen)
 static bool union_seen_hidden(struct dentry *layer,
 			      const struct union_seen *seen)
 {
-	struct qstr qname = QSTR_INIT(seen->name, seen->len);
-	struct dentry *dentry;
+	struct dentry *dentry = union_seen_dentry(layer, seen);
 	bool hidden;
 
-	qname.hash = full_name_hash(layer, seen->name, seen->len);
-	dentry = d_lookup(layer, &qname);
 	if (!dentry)
 		return false;
 	hidden = d_is_positive(dentry) || d_is_union_whiteout(dentry);
