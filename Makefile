@@ -18,7 +18,8 @@ TESTS   ?=
 JOBS    ?= 2
 
 .PHONY: all kernel prepare clean deps userland test demo check check-series \
-	format-patch config-x86 build-nounion lockdep bench
+	format-patch config-x86 build-nounion lockdep bench debug \
+	test-debug stress crash fuzz
 all: kernel userland
 
 prepare: $(BUILD)/src/.union-stamp
@@ -35,7 +36,7 @@ deps:
 	scripts/install-deps.sh
 
 # build/bin: util-linux mount(8) with -o union, and the tests' syscall helper.
-userland: $(BUILD)/bin/union-sysop $(BUILD)/bin/union-bench
+userland: $(BUILD)/bin/union-sysop $(BUILD)/bin/union-bench $(BUILD)/bin/union-stress
 	scripts/build-userland.sh
 
 $(BUILD)/bin/union-sysop: tools/testing/union/sysop.c
@@ -43,6 +44,10 @@ $(BUILD)/bin/union-sysop: tools/testing/union/sysop.c
 	gcc -O2 -Wall -Wextra -Werror -o $@ $<
 
 $(BUILD)/bin/union-bench: tools/testing/union/bench/union-bench.c
+	@mkdir -p $(@D)
+	gcc -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD)/bin/union-stress: tools/testing/union/stress.c
 	@mkdir -p $(@D)
 	gcc -O2 -Wall -Wextra -Werror -o $@ $<
 
@@ -83,6 +88,43 @@ build-nounion: prepare
 # UML with lockdep and list debugging: build/lockdep/linux.
 lockdep: prepare
 	scripts/build-kernel.sh $(BUILD)/lockdep configs/uml.config configs/lockdep.config -- linux
+
+# UML with lockdep, KASAN, UBSAN, list debugging and kmemleak:
+# build/debug/linux.  make test-debug runs the suite on it.
+debug: prepare
+	scripts/build-kernel.sh $(BUILD)/debug configs/uml.config configs/debug.config -- linux
+
+test-debug: debug userland
+	UML_KERNEL=$(BUILD)/debug/linux RESULTS=$(BUILD)/test-results-debug \
+		tools/testing/union/run -j $(JOBS) $(TESTS)
+
+# The hostile-image test (180) with FUZZ_ROUNDS (500) changed images of
+# each kind, on the debug kernel; FUZZ_SEED picks them (1).
+FUZZ_ROUNDS ?= 500
+FUZZ_SEED   ?= 1
+fuzz: debug userland
+	scripts/uml-run --kernel $(BUILD)/debug/linux --mem 1G \
+		--timeout $$((600 + $(FUZZ_ROUNDS) * 20)) --results $(BUILD)/fuzz -- \
+		"UPPER=ext2 LOWER=ext2 FUZZ_ROUNDS=$(FUZZ_ROUNDS) FUZZ_SEED=$(FUZZ_SEED) bash tools/testing/union/tests/180-hostile-images.sh"
+
+# Kill the guest at random moments of copy-ups, renames and first
+# listings, CRASH_ROUNDS times; e2fsck, then check (build/crash/).
+CRASH_ROUNDS ?= 50
+crash: all
+	tools/testing/union/crash/crash.py --rounds $(CRASH_ROUNDS)
+
+# The concurrency stress (test 170) for STRESS_SECONDS (600) on the debug
+# kernel, with each upper; STRESS_SEED picks the run (1).
+STRESS_SECONDS ?= 600
+STRESS_SEED    ?= 1
+stress: debug userland
+	for u in tmpfs ext2 jffs2; do \
+		scripts/uml-run --kernel $(BUILD)/debug/linux --mem 1G \
+			--timeout $$(($(STRESS_SECONDS) + 600)) \
+			--results $(BUILD)/stress-$$u -- \
+			"UPPER=$$u LOWER=squashfs STRESS_SECONDS=$(STRESS_SECONDS) STRESS_SEED=$(STRESS_SEED) bash tools/testing/union/tests/170-stress.sh" \
+			|| exit 1; \
+	done
 
 clean:
 	rm -rf $(BUILD)

@@ -18,12 +18,41 @@
 #include <linux/slab.h>
 #include <linux/union.h>
 #include <linux/xattr.h>
+#include <linux/debugfs.h>
+#include <linux/fault-inject.h>
 
 #include "internal.h"
 #include "pnode.h"
 #include "union.h"
 
 struct union_dir union_dir_none;
+
+static void union_names_put(struct union_names *names);
+
+#ifdef CONFIG_UNION_FAULT_INJECTION
+static DECLARE_FAULT_ATTR(fail_union);
+static u32 fail_union_steps;	/* bit N: fail enum union_step N */
+
+/* -EIO if step @step is to fail now (Documentation/fault-injection). */
+int union_fault(enum union_step step)
+{
+	if (!(READ_ONCE(fail_union_steps) & BIT(step)))
+		return 0;
+	return should_fail(&fail_union, 1) ? -EIO : 0;
+}
+
+static int __init union_fault_init(void)
+{
+	struct dentry *dir;
+
+	dir = fault_create_debugfs_attr("fail_union", NULL, &fail_union);
+	if (IS_ERR(dir))
+		return PTR_ERR(dir);
+	debugfs_create_x32("steps", 0600, dir, &fail_union_steps);
+	return 0;
+}
+late_initcall(union_fault_init);
+#endif
 
 struct union_dir *union_dir_alloc(unsigned int count)
 {
@@ -43,6 +72,7 @@ void union_dir_free(struct union_dir *ud)
 		return;
 	for (i = 0; i < ud->count; i++)
 		path_put(&ud->layers[i]);
+	union_names_put(ud->names);
 	/* RCU-walk may still be looking at the pointer it read. */
 	kfree_rcu(ud, rcu);
 }
@@ -234,7 +264,8 @@ int union_set_redirect(struct vfsmount *mnt, struct dentry *dentry)
 			goto out;
 	}
 	old_cred = union_override_creds(mnt->mnt_sb);
-	err = vfs_setxattr(&nop_mnt_idmap, dentry, UNION_XATTR_REDIRECT, path,
+	err = union_fault(UNION_STEP_REDIRECT) ?:
+	      vfs_setxattr(&nop_mnt_idmap, dentry, UNION_XATTR_REDIRECT, path,
 			   strlen(path), XATTR_CREATE);
 	revert_creds(old_cred);
 	/* A top layer without trusted xattrs cannot move such directories. */
@@ -333,6 +364,41 @@ static int union_check_top(struct vfsmount *top, int mnt_flags)
 	return 0;
 }
 
+/*
+ * A union's lower layers stay read-only while it is up.  Each lower mount
+ * counts the unions it is under (under mount_lock, which changes of mount
+ * flags hold), and so does its superblock (under s_umount, which remounts
+ * hold for writing).  Holding both here orders us against any remount or
+ * mount_setattr() that is making the lower writable: either it went first,
+ * and the check below sees it, or it comes after and sees the counts.
+ */
+static int union_hold_lower(struct union_mount *um, const struct path *lower)
+{
+	struct vfsmount *mnt = lower->mnt;
+	struct super_block *sb = mnt->mnt_sb;
+	int err = -EINVAL;
+
+	down_read(&sb->s_umount);
+	if (mnt_hold_union_lower(mnt)) {
+		atomic_inc(&sb->s_union_lowers);
+		um->lowers[um->nr_lowers++] = mntget(mnt);
+		err = 0;
+	}
+	up_read(&sb->s_umount);
+	return err;
+}
+
+static void union_release_lowers(struct union_mount *um)
+{
+	while (um->nr_lowers) {
+		struct vfsmount *mnt = um->lowers[--um->nr_lowers];
+
+		mnt_put_union_lower(mnt);
+		atomic_dec(&mnt->mnt_sb->s_union_lowers);
+		mntput(mnt);
+	}
+}
+
 /**
  * union_attach - make @top the top layer of a union at @mountpoint
  * @mountpoint: where @top is about to be mounted (locked by lock_mount())
@@ -359,7 +425,7 @@ int union_attach(const struct path *mountpoint, struct vfsmount *top,
 	if (n < 0)
 		return n;
 
-	um = kzalloc(sizeof(*um), GFP_KERNEL);
+	um = kzalloc(struct_size(um, lowers, n), GFP_KERNEL);
 	ud = union_dir_alloc(n);
 	if (!um || !ud) {
 		kfree(um);
@@ -372,8 +438,10 @@ int union_attach(const struct path *mountpoint, struct vfsmount *top,
 		kfree(ud);
 		return -ENOMEM;
 	}
-	um->nr_lowers = n;
 	for (i = 0; i < n; i++) {
+		err = union_hold_lower(um, &lowers[i]);
+		if (err)
+			goto out_free;
 		ud->layers[i] = lowers[i];
 		path_get(&ud->layers[i]);
 	}
@@ -393,6 +461,7 @@ int union_attach(const struct path *mountpoint, struct vfsmount *top,
 
 out_free:
 	union_dir_free(ud);
+	union_release_lowers(um);
 	put_cred(um->creator_cred);
 	kfree(um);
 	return err;
@@ -405,6 +474,7 @@ void union_sb_release(struct super_block *sb)
 
 	if (um) {
 		sb->s_union = NULL;
+		union_release_lowers(um);
 		put_cred(um->creator_cred);
 		kfree(um);
 	}
@@ -417,6 +487,7 @@ void union_sb_release(struct super_block *sb)
  */
 struct union_seen {
 	struct hlist_node node;		/* in union_names.table */
+	u64 ino;			/* as readdir reported it */
 	unsigned char len;
 	unsigned char d_type;		/* as readdir reported it */
 	unsigned char layer;		/* index in the stack, or UNION_SEEN_TOP */
@@ -438,6 +509,8 @@ struct union_name_chunk {
 struct union_names {
 	struct dir_context ctx;
 	struct list_head chunks;
+	struct hlist_head *table;	/* the first records, by name */
+	unsigned int bits;		/* of the table's size */
 	unsigned int count;
 	unsigned char layer;		/* of the records being read */
 	bool dirs_only;			/* keep (possible) directories only */
@@ -494,6 +567,7 @@ bool union_collect_name(struct dir_context *ctx, const char *name, int len,
 		list_add_tail(&chunk->list, &names->chunks);
 	}
 	seen = (void *)chunk->buf + chunk->used;
+	seen->ino = ino;
 	seen->len = len;
 	seen->d_type = d_type;
 	seen->layer = names->layer;
@@ -511,6 +585,7 @@ static void union_names_free(struct union_names *names)
 
 	list_for_each_entry_safe(chunk, tmp, &names->chunks, list)
 		kfree(chunk);
+	kvfree(names->table);
 }
 
 /* Read @file's directory to the end; iterate_dir() without its locking. */
@@ -573,7 +648,8 @@ static int union_add_fallthru(struct dentry *dir, struct union_dir *ud,
 			if (d_is_dir(found.dentry))
 				err = union_create_dir(inode, dentry, &found);
 			else if (!d_is_fallthru(dentry))
-				err = inode->i_op->fallthru(inode, dentry);
+				err = union_fault(UNION_STEP_FALLTHRU) ?:
+				      inode->i_op->fallthru(inode, dentry);
 			path_put(&found);
 		}
 	}
@@ -712,8 +788,60 @@ static int union_names_dedup(struct dentry *dir, struct union_names *names)
 			union_seen_dedup(&table[hash_32(hash, bits)], seen);
 		}
 	}
-	kvfree(table);
+	kvfree(names->table);
+	names->table = table;
+	names->bits = bits;
 	return 0;
+}
+
+/* The topmost record of @name, after union_names_dedup(). */
+static struct union_seen *union_names_find(struct union_names *names,
+					   struct dentry *dir,
+					   const struct qstr *name)
+{
+	unsigned int hash = full_name_hash(dir, name->name, name->len);
+	struct union_seen *seen;
+
+	hlist_for_each_entry(seen, &names->table[hash_32(hash, names->bits)],
+			     node) {
+		if (seen->len == name->len &&
+		    !memcmp(seen->name, name->name, name->len))
+			return seen;
+	}
+	return NULL;
+}
+
+static void union_names_put(struct union_names *names)
+{
+	if (names) {
+		union_names_free(names);
+		kfree(names);
+	}
+}
+
+/*
+ * Keep @names (deduplicated, its records moved out) as @ud's readdir
+ * cache, unless another task got there first.  Readdir of a copied-up
+ * directory reports each pass-through entry with the inode number and
+ * type of what it names below; this saves a lookup in the lower layers
+ * per name, which on ext2 searches the whole lower directory.  The lower
+ * layers never change, so the cache never goes stale.
+ */
+static void union_names_keep(struct union_dir *ud, struct union_names *names)
+{
+	struct union_names *keep;
+
+	if (ud == &union_dir_none || ud->lower_file || READ_ONCE(ud->names))
+		return;
+	keep = kmalloc(sizeof(*keep), GFP_KERNEL);
+	if (!keep)
+		return;
+	*keep = *names;
+	INIT_LIST_HEAD(&keep->chunks);
+	list_splice_init(&names->chunks, &keep->chunks);
+	names->table = NULL;
+	if (cmpxchg(&ud->names, NULL, keep))
+		union_names_put(keep);
 }
 
 /* The dentry of @seen's name in @dir, if cached.  Only for dirs without ->d_hash. */
@@ -797,7 +925,8 @@ static int union_new_fallthru(struct dentry *dir, const struct union_seen *seen)
 		return -ENOMEM;
 	/* What a lookup would have made: @dir is locked, its names read. */
 	d_add(dentry, NULL);
-	err = inode->i_op->fallthru(inode, dentry);
+	err = union_fault(UNION_STEP_FALLTHRU) ?:
+	      inode->i_op->fallthru(inode, dentry);
 	dput(dentry);
 	return err;
 }
@@ -892,8 +1021,11 @@ int union_copyup_dir(const struct path *dir)
 	union_save_times(inode, &times);
 	err = union_add_fallthrus(dir->dentry, ud, &names);
 	if (!err)
-		err = inode->i_op->set_complete(inode);
+		err = union_fault(UNION_STEP_DIR_COMPLETE) ?:
+		      inode->i_op->set_complete(inode);
 	union_restore_times(dir->dentry, &times);
+	if (!err)
+		union_names_keep(ud, &names);
 out_unlock:
 	inode_unlock(inode);
 	fput(top);
@@ -928,6 +1060,29 @@ struct union_readdir {
 	int err;
 };
 
+/*
+ * The inode number and type of what the pass-through entry @name names,
+ * from the readdir cache; false if it cannot say (then a lookup does).
+ */
+static bool union_cached_type(struct union_readdir *ur,
+			      const struct qstr *name, u64 *ino,
+			      unsigned int *d_type)
+{
+	struct union_names *names = READ_ONCE(ur->ud->names);
+	struct union_seen *seen;
+
+	if (!names)
+		return false;
+	seen = union_names_find(names, ur->dir, name);
+	if (!seen || seen->layer == UNION_SEEN_TOP ||
+	    seen->d_type == DT_UNKNOWN || seen->d_type == DT_DIR ||
+	    seen->d_type == DT_WHT || seen->d_type == DT_FALLTHRU)
+		return false;
+	*ino = seen->ino;
+	*d_type = seen->d_type;
+	return true;
+}
+
 bool union_filldir(struct dir_context *ctx, const char *name, int len,
 		   loff_t offset, u64 ino, unsigned int d_type)
 {
@@ -938,6 +1093,8 @@ bool union_filldir(struct dir_context *ctx, const char *name, int len,
 		return true;
 	if (d_type == DT_WHT)
 		return true;
+	if (d_type == DT_FALLTHRU && union_cached_type(ur, &qname, &ino, &d_type))
+		goto emit;
 	if (d_type == DT_FALLTHRU) {
 		struct path found;
 		struct inode *inode;
@@ -957,8 +1114,36 @@ bool union_filldir(struct dir_context *ctx, const char *name, int len,
 		d_type = fs_umode_to_dtype(inode->i_mode);
 		path_put(&found);
 	}
+emit:
 	ur->caller->pos = ctx->pos;
 	return ur->caller->actor(ur->caller, name, len, offset, ino, d_type);
+}
+
+/*
+ * The readdir cache of a directory copied up before its stack was made (in
+ * an earlier mount, or before the dentry was evicted): the lower
+ * directories read once, instead of a lookup below per pass-through entry.
+ * A failure only means lookups.
+ */
+static void union_names_build(const struct path *dir, struct union_dir *ud)
+{
+	struct union_names names = {
+		.ctx.actor = union_collect_name,
+		.chunks = LIST_HEAD_INIT(names.chunks),
+	};
+	const struct cred *old_cred;
+	unsigned int i;
+	int err = 0;
+
+	old_cred = union_override_creds(dir->mnt->mnt_sb);
+	for (i = 0; i < ud->count && !err; i++) {
+		names.layer = i;
+		err = union_read_names(&ud->layers[i], &names);
+	}
+	revert_creds(old_cred);
+	if (!err && !union_names_dedup(dir->dentry, &names))
+		union_names_keep(ud, &names);
+	union_names_free(&names);
 }
 
 /* Called by iterate_dir() with the directory's i_rwsem held shared. */
@@ -973,6 +1158,9 @@ int union_iterate_dir(struct file *file, struct dir_context *ctx)
 	};
 	int err;
 
+	if (ur.ud && ur.ud != &union_dir_none && !ur.ud->lower_file &&
+	    !READ_ONCE(ur.ud->names) && ctx->pos == 0)
+		union_names_build(&file->f_path, ur.ud);
 	err = file->f_op->iterate_shared(file, &ur.ctx);
 	ctx->pos = ur.ctx.pos;
 	return err ?: ur.err;

@@ -70,6 +70,11 @@ struct union_dir {
 	 * A directory made later at the name replaces it.
 	 */
 	bool lower_file;
+	/*
+	 * The names below a copied-up directory with their inode numbers
+	 * and types, for its readdir (union_names_keep()); set once.
+	 */
+	struct union_names *names;
 	struct path layers[] __counted_by(count);
 };
 
@@ -82,10 +87,40 @@ struct union_times {
 	struct timespec64 mtime;
 };
 
+/*
+ * The steps a union takes on its top layer, each of which can be made to
+ * fail for testing (CONFIG_UNION_FAULT_INJECTION; bit N of the "steps"
+ * mask in /sys/kernel/debug/fail_union/ is step N).
+ */
+enum union_step {
+	UNION_STEP_COPY_OPEN,		/* a copy-up's unnamed copy made */
+	UNION_STEP_COPY_DATA,		/* its data copied */
+	UNION_STEP_COPY_SYNC,		/* and synced */
+	UNION_STEP_COPY_ATTRS,		/* its attributes set */
+	UNION_STEP_COPY_LINK,		/* linked under its name */
+	UNION_STEP_INDEX,		/* a hard link's index entry */
+	UNION_STEP_WHITEOUT,
+	UNION_STEP_FALLTHRU,
+	UNION_STEP_DIR_COPY,		/* a lower directory's top copy */
+	UNION_STEP_DIR_COMPLETE,	/* a copied-up directory's flag */
+	UNION_STEP_REDIRECT,		/* a renamed directory's redirect */
+};
+
+#ifdef CONFIG_UNION_FAULT_INJECTION
+int union_fault(enum union_step step);
+#else
+static inline int union_fault(enum union_step step)
+{
+	return 0;
+}
+#endif
+
 /* Per top-layer superblock: sb->s_union, set while it tops a union. */
 struct union_mount {
 	const struct cred *creator_cred;	/* for copy-up on lookup */
 	unsigned int nr_lowers;
+	/* Kept read-only while the union is up (union_hold_lowers()). */
+	struct vfsmount *lowers[];
 };
 
 static inline bool union_mnt(const struct vfsmount *mnt)
@@ -154,6 +189,16 @@ int union_getattr_dir(const struct path *dir, struct kstat *stat);
 int union_get_redirect(struct dentry *dentry, char **redirect);
 int union_set_redirect(struct vfsmount *mnt, struct dentry *dentry);
 ssize_t union_listxattr(struct dentry *dentry, char *list, size_t size);
+
+/* fs/namespace.c */
+bool mnt_hold_union_lower(struct vfsmount *mnt);
+void mnt_put_union_lower(struct vfsmount *mnt);
+
+/* Is @sb a lower layer of a union that is up? */
+static inline bool union_sb_is_lower(struct super_block *sb)
+{
+	return atomic_read(&sb->s_union_lowers);
+}
 
 /* Where a walk found a lower non-directory: fs/union_file.c */
 struct union_origin {
@@ -232,6 +277,11 @@ static inline int union_attach(const struct path *mountpoint,
 
 static inline void union_sb_release(struct super_block *sb)
 {
+}
+
+static inline bool union_sb_is_lower(struct super_block *sb)
+{
+	return false;
 }
 
 static inline int union_readdir_copyup(struct file *file)

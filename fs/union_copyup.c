@@ -237,21 +237,24 @@ static struct file *union_copy_tmpfile(const struct path *parent,
 		out = ERR_PTR(err);
 		goto out_in;
 	}
-	out = kernel_tmpfile_open(&nop_mnt_idmap, parent, S_IFREG | 0600,
+	err = union_fault(UNION_STEP_COPY_OPEN);
+	out = err ? ERR_PTR(err) :
+	      kernel_tmpfile_open(&nop_mnt_idmap, parent, S_IFREG | 0600,
 				  O_RDWR | O_LARGEFILE, current_cred());
 	/* do_splice_direct() takes the top's freeze protection itself. */
 	mnt_drop_write(parent->mnt);
 	if (IS_ERR(out))
 		goto out_in;
-	err = union_copy_data(in, out, len);
+	err = union_fault(UNION_STEP_COPY_DATA) ?: union_copy_data(in, out, len);
 	if (!err && i_size_read(file_inode(out)) != len)
 		err = vfs_truncate(&out->f_path, len);
 	if (!err)
-		err = vfs_fsync(out, 0);
+		err = union_fault(UNION_STEP_COPY_SYNC) ?: vfs_fsync(out, 0);
 	if (!err) {
 		err = mnt_want_write(parent->mnt);
 		if (!err) {
-			err = union_copy_attrs(lower, out->f_path.dentry);
+			err = union_fault(UNION_STEP_COPY_ATTRS) ?:
+			      union_copy_attrs(lower, out->f_path.dentry);
 			mnt_drop_write(parent->mnt);
 		}
 	}
@@ -320,9 +323,10 @@ static struct dentry *union_copy_link(const struct path *parent,
 		goto out_dput;
 	/* The copy is not a change to the directory in the merged view. */
 	union_save_times(dir, &times);
-	if (src)
+	err = union_fault(UNION_STEP_COPY_LINK);
+	if (!err && src)
 		err = vfs_link(src, &nop_mnt_idmap, dir, dentry, NULL);
-	else
+	else if (!err)
 		err = union_copy_special(dir, dentry, lower);
 	union_restore_times(parent->dentry, &times);
 	if (!err && WARN_ON_ONCE(d_is_negative(dentry)))
@@ -476,7 +480,8 @@ static int union_index_set(struct dentry *copy, const char *name, int pending,
 	char buf[UNION_INDEX_NAME_MAX + 16];
 	int len = snprintf(buf, sizeof(buf), "%s:%d", name, pending);
 
-	return vfs_setxattr(&nop_mnt_idmap, copy, UNION_XATTR_INDEX, buf, len,
+	return union_fault(UNION_STEP_INDEX) ?:
+	       vfs_setxattr(&nop_mnt_idmap, copy, UNION_XATTR_INDEX, buf, len,
 			    flags);
 }
 

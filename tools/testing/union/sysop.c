@@ -25,6 +25,7 @@
 #include <sys/xattr.h>
 #include <dirent.h>
 #include <unistd.h>
+#include <linux/mount.h>
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
@@ -90,6 +91,7 @@ static void usage(void)
 	      "  removexattr PATH NAME       listxattr PATH (prints the names)\n"
 	      "  mount SRC TARGET TYPE FLAGS [DATA]  FLAGS: rdonly,union,bind,... or 0\n"
 	      "  umount TARGET [FLAGS]       FLAGS: detach,force,expire,nofollow\n"
+	      "  setattr TARGET ro|rw        mount_setattr(2) of the mount's MOUNT_ATTR_RDONLY\n"
 	      "  chdir PATH                  (then nothing: tests a lookup)\n",
 	      stderr);
 	exit(2);
@@ -398,6 +400,19 @@ static int run(int argc, char **argv)
 		return umount2(argv[2],
 			       argc > 3 ? parse_flags(umount_flags, argv[3]) : 0);
 	}
+	if (!strcmp(op, "setattr")) {
+		struct mount_attr attr = { 0 };
+
+		NEED(2);
+		if (!strcmp(argv[3], "ro"))
+			attr.attr_set = MOUNT_ATTR_RDONLY;
+		else if (!strcmp(argv[3], "rw"))
+			attr.attr_clr = MOUNT_ATTR_RDONLY;
+		else
+			usage();
+		return syscall(SYS_mount_setattr, AT_FDCWD, argv[2], 0,
+			       &attr, sizeof(attr));
+	}
 	if (!strcmp(op, "chdir")) {
 		NEED(1);
 		return chdir(argv[2]);
@@ -414,6 +429,20 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		usage();
+	/*
+	 * UNION_SYSOP_FAIL=1: let the fault injection that is set up for
+	 * tasks that ask (failslab, fail_page_alloc with task-filter) fail
+	 * this call's allocations; only the call's, not the program's start.
+	 */
+	if (getenv("UNION_SYSOP_FAIL")) {
+		int fd = open("/proc/self/make-it-fail", O_WRONLY);
+
+		if (fd < 0 || write(fd, "1", 1) != 1) {
+			perror("union-sysop: /proc/self/make-it-fail");
+			exit(2);
+		}
+		close(fd);
+	}
 	if (run(argc, argv) == 0) {
 		fflush(stdout);
 		return 0;
