@@ -16,6 +16,8 @@ export SPARSE_OBJS
 # how many UML guests at once.
 TESTS   ?=
 JOBS    ?= 2
+# Rounds of make crash (also run by make test).
+CRASH_ROUNDS ?= 50
 
 .PHONY: all kernel prepare clean deps userland test demo check check-series \
 	format-patch config-x86 build-nounion lockdep bench debug \
@@ -52,8 +54,10 @@ $(BUILD)/bin/union-stress: tools/testing/union/stress.c
 	gcc -O2 -Wall -Wextra -Werror -o $@ $<
 
 # The README's test command: the static checks, the builds without union
-# mounts and for x86_64, then the tests (whose summary line comes last).
+# mounts and for x86_64, the crash rounds, then the tests (whose summary
+# line comes last).
 test: all check build-nounion config-x86
+	tools/testing/union/crash/crash.py --rounds $(CRASH_ROUNDS)
 	tools/testing/union/run -j $(JOBS) $(TESTS)
 
 demo: all
@@ -109,7 +113,6 @@ fuzz: debug userland
 
 # Kill the guest at random moments of copy-ups, renames and first
 # listings, CRASH_ROUNDS times; e2fsck, then check (build/crash/).
-CRASH_ROUNDS ?= 50
 crash: all
 	tools/testing/union/crash/crash.py --rounds $(CRASH_ROUNDS)
 
