@@ -236,6 +236,33 @@ bad:
  * parents are locked; runs with the creator's credentials, which may set
  * trusted xattrs.
  */
+/*
+ * The redirect must reach the disk before the rename does: after a crash
+ * that kept the rename but not the redirect, the directory would look
+ * empty.  Nothing orders the two on a filesystem without a journal, so
+ * the xattr is set synchronously (S_SYNC: ext2 then writes the xattr
+ * block and the inode before returning).  The inode lock keeps
+ * FS_IOC_SETFLAGS from changing the flags meanwhile.
+ */
+static int union_set_redirect_sync(struct dentry *dentry, const char *path)
+{
+	struct inode *inode = d_inode(dentry);
+	bool sync;
+	int err;
+
+	inode_lock(inode);
+	sync = !IS_SYNC(inode);
+	if (sync)
+		inode_set_flags(inode, S_SYNC, S_SYNC);
+	err = __vfs_setxattr_locked(&nop_mnt_idmap, dentry,
+				    UNION_XATTR_REDIRECT, path, strlen(path),
+				    XATTR_CREATE, NULL);
+	if (sync)
+		inode_set_flags(inode, 0, S_SYNC);
+	inode_unlock(inode);
+	return err;
+}
+
 int union_set_redirect(struct vfsmount *mnt, struct dentry *dentry)
 {
 	struct union_dir *ud = READ_ONCE(dentry->d_union_dir);
@@ -265,8 +292,7 @@ int union_set_redirect(struct vfsmount *mnt, struct dentry *dentry)
 	}
 	old_cred = union_override_creds(mnt->mnt_sb);
 	err = union_fault(UNION_STEP_REDIRECT) ?:
-	      vfs_setxattr(&nop_mnt_idmap, dentry, UNION_XATTR_REDIRECT, path,
-			   strlen(path), XATTR_CREATE);
+	      union_set_redirect_sync(dentry, path);
 	revert_creds(old_cred);
 	/* A top layer without trusted xattrs cannot move such directories. */
 	if (err == -EOPNOTSUPP)
