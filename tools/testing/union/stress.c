@@ -419,8 +419,8 @@ static void check_own(struct ledger *ls)
 			const struct own *o;
 			char rest[8] = "";
 
-			if (sscanf(de->d_name, "w%d-%d%7s", &w, &n, rest) < 2 ||
-			    de->d_name[0] != 'w' || strchr(de->d_name, 'd'))
+			/* Own directories (w<W>-d<k>) do not parse. */
+			if (sscanf(de->d_name, "w%d-%d%7s", &w, &n, rest) < 2)
 				continue;
 			if (w < 0 || w >= nworkers) {
 				mismatch("s%d/%s: not a worker's name", d, de->d_name);

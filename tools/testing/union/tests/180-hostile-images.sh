@@ -12,7 +12,7 @@
 # per kind) and FUZZ_SEED (default 1); make fuzz runs more.
 # uppers: ext2
 # lowers: ext2
-# timeout: 600
+# timeout: 900
 . "$(dirname "$0")/../lib.sh"
 
 rounds=${FUZZ_ROUNDS:-20}
@@ -86,6 +86,17 @@ off() {
 	is_union "$1" && t_umount "$1"
 	t_umount "$1"
 }
+# use_top TOPDEV TYPE: the union of the lower and TOPDEV at $U, poked and
+# taken down again; status 1 if the union mount was refused.
+use_top() {
+	if union_on "$1" "$2" "$U"; then
+		poke "$U"
+		off "$U"
+		return 0
+	fi
+	t_umount "$U"
+	return 1
+}
 
 # A top layer with every kind of union record: whiteouts, an opaque
 # directory, fallthrus, a renamed directory (redirect), a hard link
@@ -132,12 +143,9 @@ craft() {
 	t_mount -t ext2 "$LOOPDEV" "$T/top"
 	TOP=$T/top "$@"
 	t_umount "$T/top"
-	if union_on "$LOOPDEV" ext2 "$U"; then
-		poke "$U"
-		off "$U"
+	if use_top "$LOOPDEV" ext2; then
 		ok "crafted: $name: mounted and used"
 	else
-		t_umount "$U"
 		ok "crafted: $name: mount refused"
 	fi
 }
@@ -184,13 +192,7 @@ mounted=0
 for ((i = 0; i < rounds; i++)); do
 	$MUTATE "$T/base.img" "$T/m.img" $((fseed * 1000 + i)) || bail_out "mutate.py"
 	t_losetup "$T/m.img"
-	if union_on "$LOOPDEV" ext2 "$U"; then
-		mounted=$((mounted + 1))
-		poke "$U"
-		off "$U"
-	else
-		t_umount "$U"
-	fi
+	use_top "$LOOPDEV" ext2 && mounted=$((mounted + 1))
 	losetup -d "$LOOPDEV"
 done
 ok "$rounds changed ext2 tops: no crash ($mounted mounted)"
@@ -236,13 +238,7 @@ if [ -w /sys/module/block2mtd/parameters/block2mtd ]; then
 		$MUTATE "$T/jbase.img" "$T/j.img" $((fseed * 3000 + i)) || bail_out "mutate.py"
 		# block2mtd reads through the loop device's own page cache.
 		blockdev --flushbufs "$jloop"
-		if union_on "$jdev" jffs2 "$U"; then
-			mounted=$((mounted + 1))
-			poke "$U"
-			off "$U"
-		else
-			t_umount "$U"
-		fi
+		use_top "$jdev" jffs2 && mounted=$((mounted + 1))
 	done
 	ok "$rounds changed jffs2 tops: no crash ($mounted mounted)"
 else
