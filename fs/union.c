@@ -369,6 +369,20 @@ static int union_collect_lowers(const struct path *mountpoint,
 	return n ? n : -EINVAL;
 }
 
+/*
+ * Copies on the top layer carry the lower owners (directories are copied
+ * up by every lookup through them).  A top layer mounted in a user
+ * namespace cannot carry the ids that namespace does not map, and any
+ * other owner would be a privilege its creator gained.  So only the
+ * initial namespace makes unions; tasks in other namespaces use them.
+ */
+static int union_check_userns(struct super_block *sb)
+{
+	if (sb->s_user_ns != &init_user_ns || !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return 0;
+}
+
 static int union_check_top(struct vfsmount *top, int mnt_flags)
 {
 	struct super_block *sb = top->mnt_sb;
@@ -442,6 +456,9 @@ int union_attach(const struct path *mountpoint, struct vfsmount *top,
 	struct union_dir *ud;
 	int i, n, err;
 
+	err = union_check_userns(sb);
+	if (err)
+		return err;
 	err = union_check_top(top, mnt_flags);
 	if (err)
 		return err;
