@@ -9,6 +9,7 @@
  * Documentation/filesystems/union-mounts.rst.
  */
 
+#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/dcache.h>
 #include <linux/file.h>
@@ -17,6 +18,7 @@
 #include <linux/namei.h>
 #include <linux/slab.h>
 #include <linux/union.h>
+#include <linux/user_namespace.h>
 #include <linux/xattr.h>
 #include <linux/debugfs.h>
 #include <linux/fault-inject.h>
