@@ -14,8 +14,11 @@
 #include <linux/dcache.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/fsnotify.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
+#include <linux/security.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/union.h>
 #include <linux/user_namespace.h>
@@ -27,7 +30,14 @@
 #include "pnode.h"
 #include "union.h"
 
+#define CREATE_TRACE_POINTS
+#include <trace/events/union.h>
+
 struct union_dir union_dir_none;
+
+/* Every union that is up, for the debugfs view. */
+static LIST_HEAD(union_list);
+static DEFINE_MUTEX(union_list_lock);
 
 static void union_names_put(struct union_names *names);
 
@@ -502,6 +512,10 @@ int union_attach(const struct path *mountpoint, struct vfsmount *top,
 		goto out_free;
 	}
 	d_union_set_resolved(sb->s_root);
+	um->sb = sb;
+	mutex_lock(&union_list_lock);
+	list_add_tail(&um->list, &union_list);
+	mutex_unlock(&union_list_lock);
 	return 0;
 
 out_free:
@@ -518,6 +532,9 @@ void union_sb_release(struct super_block *sb)
 	struct union_mount *um = sb->s_union;
 
 	if (um) {
+		mutex_lock(&union_list_lock);
+		list_del(&um->list);
+		mutex_unlock(&union_list_lock);
 		sb->s_union = NULL;
 		union_release_lowers(um);
 		put_cred(um->creator_cred);
@@ -634,6 +651,40 @@ static void union_names_free(struct union_names *names)
 }
 
 /* Read @file's directory to the end; iterate_dir() without its locking. */
+/*
+ * iterate_dir() of a lower directory, whose lock nests inside the top
+ * layer's: the first listing after a stack was made reads the lower
+ * directories under the lock readdir holds on the top one
+ * (union_names_build()).
+ */
+static int union_iterate_lower(struct file *file, struct dir_context *ctx)
+{
+	struct inode *inode = file_inode(file);
+	int err;
+
+	if (!file->f_op->iterate_shared)
+		return -ENOTDIR;
+	err = security_file_permission(file, MAY_READ);
+	if (err)
+		return err;
+	err = down_read_killable_nested(&inode->i_rwsem, I_MUTEX_LOWER);
+	if (err)
+		return err;
+	err = -ENOENT;
+	if (!IS_DEADDIR(inode)) {
+		ctx->pos = file->f_pos;
+		err = file->f_op->iterate_shared(file, ctx);
+		file->f_pos = ctx->pos;
+		fsnotify_access(file);
+	}
+	inode_unlock_shared(inode);
+	return err;
+}
+
+/*
+ * Read the names of @file, a lower directory, or (@locked) the top one,
+ * which the caller holds locked, into @names.
+ */
 static int union_iterate_names(struct file *file, struct union_names *names,
 			       bool locked)
 {
@@ -648,7 +699,7 @@ static int union_iterate_names(struct file *file, struct union_names *names,
 			err = file->f_op->iterate_shared(file, &names->ctx);
 			file->f_pos = names->ctx.pos;
 		} else {
-			err = iterate_dir(file, &names->ctx);
+			err = union_iterate_lower(file, &names->ctx);
 		}
 	} while (!err && !names->err && names->count != before);
 	return err ?: names->err;
@@ -664,6 +715,19 @@ static int union_read_names(const struct path *dir, struct union_names *names)
 		return PTR_ERR(file);
 	err = union_iterate_names(file, names, false);
 	fput(file);
+	return err;
+}
+
+/* A pass-through entry at @dentry (negative) in @dir (locked). */
+static int union_make_fallthru(struct inode *dir, struct dentry *dentry)
+{
+	int err;
+
+	err = union_fault(UNION_STEP_FALLTHRU) ?:
+	      dir->i_op->fallthru(dir, dentry);
+	trace_union_fallthru(dir, dentry, err);
+	if (!err)
+		union_count(dir->i_sb, UNION_STAT_FALLTHRU);
 	return err;
 }
 
@@ -693,8 +757,7 @@ static int union_add_fallthru(struct dentry *dir, struct union_dir *ud,
 			if (d_is_dir(found.dentry))
 				err = union_create_dir(inode, dentry, &found);
 			else if (!d_is_fallthru(dentry))
-				err = union_fault(UNION_STEP_FALLTHRU) ?:
-				      inode->i_op->fallthru(inode, dentry);
+				err = union_make_fallthru(inode, dentry);
 			path_put(&found);
 		}
 	}
@@ -970,8 +1033,7 @@ static int union_new_fallthru(struct dentry *dir, const struct union_seen *seen)
 		return -ENOMEM;
 	/* What a lookup would have made: @dir is locked, its names read. */
 	d_add(dentry, NULL);
-	err = union_fault(UNION_STEP_FALLTHRU) ?:
-	      inode->i_op->fallthru(inode, dentry);
+	err = union_make_fallthru(inode, dentry);
 	dput(dentry);
 	return err;
 }
@@ -1069,8 +1131,11 @@ int union_copyup_dir(const struct path *dir)
 		err = union_fault(UNION_STEP_DIR_COMPLETE) ?:
 		      inode->i_op->set_complete(inode);
 	union_restore_times(dir->dentry, &times);
-	if (!err)
+	trace_union_dir_copyup(inode, ud->count, names.count, err);
+	if (!err) {
 		union_names_keep(ud, &names);
+		union_count(inode->i_sb, UNION_STAT_DIR_COPYUP);
+	}
 out_unlock:
 	inode_unlock(inode);
 	fput(top);
@@ -1210,3 +1275,70 @@ int union_iterate_dir(struct file *file, struct dir_context *ctx)
 	ctx->pos = ur.ctx.pos;
 	return err ?: ur.err;
 }
+
+#ifdef CONFIG_DEBUG_FS
+static const char *const union_stat_names[UNION_STAT_NR] = {
+	[UNION_STAT_COPYUP]		= "copyups",
+	[UNION_STAT_COPYUP_FAILED]	= "copyups_failed",
+	[UNION_STAT_WHITEOUT]		= "whiteouts",
+	[UNION_STAT_FALLTHRU]		= "fallthrus",
+	[UNION_STAT_DIR_CREATE]		= "dirs_created",
+	[UNION_STAT_DIR_COPYUP]		= "dirs_listed",
+};
+
+static void union_show_sb(struct seq_file *m, struct super_block *sb)
+{
+	seq_printf(m, " %s %s dev %u:%u\n", sb->s_type->name, sb->s_id,
+		   MAJOR(sb->s_dev), MINOR(sb->s_dev));
+}
+
+/*
+ * One paragraph per union: its top layer, its lower layers topmost first
+ * (with the mount IDs of /proc/PID/mountinfo), the stack of its root
+ * directory and what it has done since it was made.
+ */
+static int union_mounts_show(struct seq_file *m, void *v)
+{
+	struct union_mount *um;
+	struct union_dir *ud;
+	unsigned int i;
+
+	mutex_lock(&union_list_lock);
+	list_for_each_entry(um, &union_list, list) {
+		seq_puts(m, "union\n  top");
+		union_show_sb(m, um->sb);
+		seq_printf(m, "  creator uid %u\n",
+			   from_kuid_munged(&init_user_ns,
+					    um->creator_cred->fsuid));
+		for (i = 0; i < um->nr_lowers; i++) {
+			struct vfsmount *mnt = um->lowers[i];
+
+			seq_printf(m, "  lower %u mount %d", i,
+				   real_mount(mnt)->mnt_id);
+			union_show_sb(m, mnt->mnt_sb);
+		}
+		/* The root's stack lives as long as the union: no RCU. */
+		ud = READ_ONCE(um->sb->s_root->d_union_dir);
+		seq_puts(m, "  root stack:");
+		for (i = 0; ud && i < ud->count; i++)
+			seq_printf(m, " %s:%lu", ud->layers[i].mnt->mnt_sb->s_id,
+				   d_inode(ud->layers[i].dentry)->i_ino);
+		seq_putc(m, '\n');
+		for (i = 0; i < UNION_STAT_NR; i++)
+			seq_printf(m, "  %s %ld\n", union_stat_names[i],
+				   atomic_long_read(&um->stats[i]));
+	}
+	mutex_unlock(&union_list_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(union_mounts);
+
+static int __init union_debugfs_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("union", NULL);
+
+	debugfs_create_file("mounts", 0400, dir, NULL, &union_mounts_fops);
+	return 0;
+}
+late_initcall(union_debugfs_init);
+#endif

@@ -115,13 +115,36 @@ static inline int union_fault(enum union_step step)
 }
 #endif
 
+/* What a union has done, for /sys/kernel/debug/union/mounts. */
+enum union_stat {
+	UNION_STAT_COPYUP,
+	UNION_STAT_COPYUP_FAILED,
+	UNION_STAT_WHITEOUT,
+	UNION_STAT_FALLTHRU,
+	UNION_STAT_DIR_CREATE,
+	UNION_STAT_DIR_COPYUP,
+	UNION_STAT_NR
+};
+
 /* Per top-layer superblock: sb->s_union, set while it tops a union. */
 struct union_mount {
 	const struct cred *creator_cred;	/* for copy-up on lookup */
+	struct super_block *sb;
+	struct list_head list;			/* under union_list_lock */
+	atomic_long_t stats[UNION_STAT_NR];
 	unsigned int nr_lowers;
 	/* Kept read-only while the union is up (union_hold_lowers()). */
 	struct vfsmount *lowers[];
 };
+
+/* Count one @stat for the union @sb tops. */
+static inline void union_count(struct super_block *sb, enum union_stat stat)
+{
+	struct union_mount *um = READ_ONCE(sb->s_union);
+
+	if (um)
+		atomic_long_inc(&um->stats[stat]);
+}
 
 static inline bool union_mnt(const struct vfsmount *mnt)
 {

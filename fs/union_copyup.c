@@ -38,6 +38,8 @@
 #include "mount.h"
 #include "union.h"
 
+#include <trace/events/union.h>
+
 /* Data is copied in pieces this big, checking for fatal signals between. */
 #define UNION_COPY_CHUNK	SZ_8M
 
@@ -719,6 +721,7 @@ int union_copyup(const struct path *parent, const struct qstr *name,
 	old_cred = union_override_creds(parent->mnt->mnt_sb);
 	if (len < 0 || len > i_size_read(linode))
 		len = i_size_read(linode);
+	trace_union_copyup_start(parent->dentry, name, linode, len);
 	if (union_linked(lower)) {
 		dentry = union_copyup_linked(parent, name, lower, len);
 		/* A top without trusted xattrs: one copy per name, then. */
@@ -745,6 +748,10 @@ copied:
 		union_files_copied(linode, parent->mnt->mnt_sb, dentry);
 	}
 out_creds:
+	trace_union_copyup_end(parent->dentry, name,
+			       err ? NULL : *dentryp, err);
+	union_count(parent->dentry->d_sb, err ? UNION_STAT_COPYUP_FAILED :
+						UNION_STAT_COPYUP);
 	revert_creds(old_cred);
 out_unlock:
 	mutex_unlock(lock);
