@@ -21,7 +21,7 @@ CRASH_ROUNDS ?= 50
 
 .PHONY: all kernel prepare clean deps userland test demo check check-series \
 	format-patch config-x86 build-nounion lockdep bench debug \
-	test-debug stress crash fuzz
+	test-debug stress crash fuzz livecd livecd-shell
 all: kernel userland
 
 prepare: $(BUILD)/src/.union-stamp
@@ -58,10 +58,20 @@ $(BUILD)/bin/union-stress: tools/testing/union/stress.c
 # line comes last).
 test: all check build-nounion config-x86
 	tools/testing/union/crash/crash.py --rounds $(CRASH_ROUNDS)
+	tools/testing/union/livecd/run.sh test
 	tools/testing/union/run -j $(JOBS) $(TESTS)
 
 demo: all
 	scripts/uml-run --timeout 120 -- tools/testing/union/demo.sh
+
+# The LiveCD (build/livecd): a read-only busybox root image that boots
+# into a union with an ext2 layer, and a look around inside it.
+# make livecd-shell boots it with its console on this terminal.
+livecd: all
+	tools/testing/union/livecd/run.sh demo
+
+livecd-shell: all
+	tools/testing/union/livecd/run.sh shell
 
 # Union mounts against the bare file system and overlayfs, by the guest
 # kernel's CPU time: build/bench/results.md and ratios.png.  Sizes, rounds
