@@ -155,7 +155,7 @@ static int union_copy_xattr(const struct path *lower, struct dentry *new,
  * Every xattr of every namespace, POSIX ACLs included, for files and for
  * the directories that lookups copy up.  A top layer that cannot hold one
  * fails the copy-up: silently dropping a capability or an ACL would change
- * what the object is.
+ * what the object is.  The exception is an NFSv4 ACL (below).
  */
 int union_copy_xattrs(const struct path *lower, struct dentry *new)
 {
@@ -182,6 +182,13 @@ int union_copy_xattrs(const struct path *lower, struct dentry *new)
 			err = union_copy_acl(lower, new, name);
 		else
 			err = union_copy_xattr(lower, new, name);
+		/*
+		 * An NFSv4 lower shows its ACL, often no more than the mode
+		 * in ACL form, as system.nfs4_acl, which only NFS can hold;
+		 * the copy keeps the mode, and loses grants beyond it.
+		 */
+		if (err == -EOPNOTSUPP && !strcmp(name, "system.nfs4_acl"))
+			err = 0;
 		if (err)
 			break;
 	}

@@ -13,7 +13,7 @@
 # with an error and leaves the tree as it was.  Leaks show on the debug
 # kernel (make test-debug: kmemleak).
 # uppers: tmpfs ext2 jffs2
-# timeout: 300
+# timeout: 1200
 . "$(dirname "$0")/../lib.sh"
 
 FU=/sys/kernel/debug/fail_union
