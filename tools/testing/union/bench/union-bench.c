@@ -2,12 +2,15 @@
 /*
  * The benchmark's workloads, run inside the UML guest by bench/guest.sh.
  *
- *   union-bench [-m NAME] WORKLOAD ARGS...
+ *   union-bench [-m NAME] [-r N] WORKLOAD ARGS...
  *
  * -m NAME brackets the workload with marks on fd 9 (the guest's /dev/tty2,
  * a pipe to the host harness): "B NAME" before and "E NAME" after, each
  * answered by one line from the harness once it has sampled the UML
  * kernel's CPU time.  Nothing but the workload runs between the marks.
+ * -r N runs it N times between the marks: the host counts CPU time in
+ * 10 ms ticks, too coarse for a workload of a few ticks.  The harness
+ * divides by N when the mark name ends in "/N".
  *
  * Workloads (each prints how many objects it handled, which guest.sh
  * checks, so that a broken union cannot pass for a fast one):
@@ -236,46 +239,61 @@ static long do_entries(const char *dir, long first, long end, long step)
 	return n;
 }
 
+static long run_workload(int argc, char **argv, char **list, size_t n)
+{
+	if (list && !strcmp(argv[1], "lstat"))
+		return do_lstat(list, n);
+	if (list && !strcmp(argv[1], "read"))
+		return do_read(list, n);
+	if (list)
+		return do_append(list, n);
+	if (argc == 3 && !strcmp(argv[1], "readdir"))
+		return do_readdir(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "seqread"))
+		return do_seqread(argv[2]);
+	if (argc == 5 && !strcmp(argv[1], "create"))
+		return do_create(argv[2], atol(argv[3]),
+				 atol(argv[4]) < (long)sizeof(buf) ? atol(argv[4]) : 0);
+	if (argc == 6 && !strcmp(argv[1], "entries"))
+		return do_entries(argv[2], atol(argv[3]), atol(argv[4]),
+				  atol(argv[5]));
+	if (argc == 2 && !strcmp(argv[1], "mark"))
+		return 0;
+	errx(2, "unknown workload or wrong arguments: %s", argv[1]);
+}
+
 int main(int argc, char **argv)
 {
 	const char *name = NULL;
 	char **list = NULL;
+	long done = 0, once, repeat = 1, i;
 	size_t n = 0;
-	long done;
 
-	if (argc > 2 && !strcmp(argv[1], "-m")) {
-		name = argv[2];
+	while (argc > 2 && argv[1][0] == '-') {
+		if (!strcmp(argv[1], "-m"))
+			name = argv[2];
+		else if (!strcmp(argv[1], "-r"))
+			repeat = atol(argv[2]);
+		else
+			break;
 		argc -= 2;
 		argv += 2;
 	}
-	if (argc < 2)
-		errx(2, "usage: union-bench [-m NAME] WORKLOAD ARGS...");
+	if (argc < 2 || repeat < 1)
+		errx(2, "usage: union-bench [-m NAME] [-r N] WORKLOAD ARGS...");
 	/* Lists are read before the first mark: not part of the workload. */
 	if (argc == 3 && (!strcmp(argv[1], "lstat") || !strcmp(argv[1], "read") ||
 			  !strcmp(argv[1], "append")))
 		list = read_list(argv[2], &n);
 	if (name)
 		mark('B', name);
-	if (list && !strcmp(argv[1], "lstat"))
-		done = do_lstat(list, n);
-	else if (list && !strcmp(argv[1], "read"))
-		done = do_read(list, n);
-	else if (list)
-		done = do_append(list, n);
-	else if (argc == 3 && !strcmp(argv[1], "readdir"))
-		done = do_readdir(argv[2]);
-	else if (argc == 3 && !strcmp(argv[1], "seqread"))
-		done = do_seqread(argv[2]);
-	else if (argc == 5 && !strcmp(argv[1], "create"))
-		done = do_create(argv[2], atol(argv[3]),
-				 atol(argv[4]) < (long)sizeof(buf) ? atol(argv[4]) : 0);
-	else if (argc == 6 && !strcmp(argv[1], "entries"))
-		done = do_entries(argv[2], atol(argv[3]), atol(argv[4]),
-				  atol(argv[5]));
-	else if (argc == 2 && !strcmp(argv[1], "mark"))
-		done = 0;
-	else
-		errx(2, "unknown workload or wrong arguments: %s", argv[1]);
+	for (i = 0; i < repeat; i++) {
+		once = run_workload(argc, argv, list, n);
+		if (i && once != done)
+			errx(1, "pass %ld handled %ld objects, the first %ld",
+			     i + 1, once, done);
+		done = once;
+	}
 	if (name)
 		mark('E', name);
 	printf("%ld\n", done);
