@@ -119,11 +119,7 @@ if [ -n "$UPPER_DEV" ]; then
 	same d "after mounting the union again: the same"
 fi
 
-# Allocation failures, at random, for union-sysop alone.  Not on jffs2:
-# jffs2 itself does not survive them yet (an oops in
-# jffs2_do_clear_inode() at the unmount after a run; see the
-# documentation's "Guarantees").
-[ "$UPPER" = jffs2 ] && [ -z "$JFFS2_ALLOC" ] && { skip "allocation failures on a jffs2 top"; done_testing; }
+# Allocation failures, at random, for union-sysop alone.
 for f in failslab fail_page_alloc; do
 	[ -d /sys/kernel/debug/$f ] || continue
 	echo Y > /sys/kernel/debug/$f/task-filter
