@@ -12,7 +12,7 @@
 # per kind) and FUZZ_SEED (default 1); make fuzz runs more.
 # uppers: ext2
 # lowers: ext2
-# timeout: 900
+# timeout: 1800
 . "$(dirname "$0")/../lib.sh"
 
 rounds=${FUZZ_ROUNDS:-20}
