@@ -437,9 +437,9 @@ def report(rows, nonunion, sz, rounds, boots, elapsed):
              f"Bare: the lower ext2 itself for reads; for writes a read-write copy of the same "
              f"tree on the top layer's file system type.  u+s: the same ratios from host user + "
              f"system time (a cross-check: the host's split between the two is by sampling).  "
-             f"The host counts CPU time in 10 ms ticks: later listings, small-file reads and the "
-             f"sequential read run 20, 4 and 4 passes between marks, the y/n walks 5; the "
-             f"figures are per pass.", "",
+             f"The host counts CPU time in 10 ms ticks: the short workloads (later listings, "
+             f"small-file reads, the sequential read, the y/n walks) run several passes between "
+             f"marks (guest.sh says how many); the figures are per pass.", "",
              "| workload | top | lowers | bare | union | overlayfs | union/bare | union/overlayfs "
              "| target | wall bare | wall union | wall overlayfs "
              "| u+s union/bare | u+s union/overlayfs |",

@@ -132,11 +132,11 @@ reading_round() {
 			expect "$(count walk-$t)" $UB -m "read/walk-$t-warm/$c/$r" lstat "$lists/walk-$t.list"
 		done
 		expect "$(count flat)" $UB readdir flat
-		expect "$(count flat)" $UB -r 20 -m "read/readdir-later/$c/$r/20" readdir flat
+		expect "$(count flat)" $UB -r 20 -m "read/readdir-later/$c/$r" readdir flat
 		expect "$(count small)" $UB read "$lists/small.list"
-		expect "$(count small)" $UB -r 4 -m "read/read-small/$c/$r/4" read "$lists/small.list"
+		expect "$(count small)" $UB -r 4 -m "read/read-small/$c/$r" read "$lists/small.list"
 		$UB seqread big > /dev/null
-		expect "$BIG_MB" $UB -r 4 -m "read/seqread/$c/$r/4" seqread big
+		expect "$BIG_MB" $UB -r 4 -m "read/seqread/$c/$r" seqread big
 		cd /
 	done
 }
@@ -219,7 +219,7 @@ walk)
 	mount -t ext2 -o ro /dev/ubda $B/bare
 	cd $B/bare
 	for r in $(seq 0 "$rounds"); do
-		expect "$(count walk-lo)" $UB -r 5 -m "walk/walk-lo-warm/bare/$r/5" lstat "$lists/walk-lo.list"
+		expect "$(count walk-lo)" $UB -r 5 -m "walk/walk-lo-warm/bare/$r" lstat "$lists/walk-lo.list"
 	done
 	;;
 *)	die "unknown mode $mode" ;;

@@ -8,9 +8,9 @@
  * a pipe to the host harness): "B NAME" before and "E NAME" after, each
  * answered by one line from the harness once it has sampled the UML
  * kernel's CPU time.  Nothing but the workload runs between the marks.
- * -r N runs it N times between the marks: the host counts CPU time in
- * 10 ms ticks, too coarse for a workload of a few ticks.  The harness
- * divides by N when the mark name ends in "/N".
+ * -r N runs it N times between the marks, which then name NAME/N: the
+ * host counts CPU time in 10 ms ticks, too coarse for a workload of a
+ * few ticks, and the harness divides by N.
  *
  * Workloads (each prints how many objects it handled, which guest.sh
  * checks, so that a broken union cannot pass for a fast one):
@@ -265,7 +265,7 @@ static long run_workload(int argc, char **argv, char **list, size_t n)
 int main(int argc, char **argv)
 {
 	const char *name = NULL;
-	char **list = NULL;
+	char **list = NULL, *marked = NULL;
 	long done = 0, once, repeat = 1, i;
 	size_t n = 0;
 
@@ -285,6 +285,11 @@ int main(int argc, char **argv)
 	if (argc == 3 && (!strcmp(argv[1], "lstat") || !strcmp(argv[1], "read") ||
 			  !strcmp(argv[1], "append")))
 		list = read_list(argv[2], &n);
+	if (name && repeat > 1) {
+		if (asprintf(&marked, "%s/%ld", name, repeat) < 0)
+			err(1, "asprintf");
+		name = marked;
+	}
 	if (name)
 		mark('B', name);
 	for (i = 0; i < repeat; i++) {
@@ -297,5 +302,6 @@ int main(int argc, char **argv)
 	if (name)
 		mark('E', name);
 	printf("%ld\n", done);
+	free(marked);
 	return 0;
 }
