@@ -246,6 +246,15 @@ int union_file_copyup(const struct path *path, struct path *copy);
 int union_copyup(const struct path *parent, const struct qstr *name,
 		 struct dentry **dentryp, const struct path *lower, loff_t len);
 int union_copy_xattrs(const struct path *lower, struct dentry *new);
+
+/* The credentials a security module gives a copy (union_copyup.c). */
+struct union_cu_creds {
+	const struct cred *old;
+	struct cred *new;
+};
+
+int union_cu_creds_override(struct dentry *lower, struct union_cu_creds *cc);
+void union_cu_creds_revert(struct union_cu_creds *cc);
 int union_copyup_path(const struct path *path, struct path *copy);
 bool union_index_hides(const struct dentry *dir, const struct qstr *name);
 bool union_index_present(struct super_block *sb);

@@ -30,6 +30,7 @@
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
 #include <linux/sched/signal.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/splice.h>
 #include <linux/xattr.h>
@@ -114,6 +115,33 @@ static int union_copy_data(struct file *in, struct file *out, loff_t len)
 	return 0;
 }
 
+/*
+ * A security module may want a copy made with other credentials (a label
+ * of its own for the new inode): security_inode_copy_up() gives them, and
+ * they stay in force until union_cu_creds_revert().
+ */
+int union_cu_creds_override(struct dentry *lower, struct union_cu_creds *cc)
+{
+	int err;
+
+	cc->new = NULL;
+	cc->old = NULL;
+	err = security_inode_copy_up(lower, &cc->new);
+	if (err < 0)
+		return err;
+	if (cc->new)
+		cc->old = override_creds(cc->new);
+	return 0;
+}
+
+void union_cu_creds_revert(struct union_cu_creds *cc)
+{
+	if (!cc->new)
+		return;
+	revert_creds(cc->old);
+	put_cred(cc->new);
+}
+
 static int union_copy_acl(const struct path *lower, struct dentry *new,
 			  const char *name)
 {
@@ -152,20 +180,57 @@ static int union_copy_xattr(const struct path *lower, struct dentry *new,
 }
 
 /*
+ * A copy is made in a top-layer directory and inherits its default ACL,
+ * as an access ACL and, for a directory, as its own default ACL.  An ACL
+ * the lower object does not have would grant what it does not, so it goes.
+ */
+static int union_drop_acl(struct dentry *new, const char *name)
+{
+	struct posix_acl *acl;
+
+	acl = vfs_get_acl(&nop_mnt_idmap, new, name);
+	if (PTR_ERR(acl) == -ENODATA || PTR_ERR(acl) == -EOPNOTSUPP)
+		return 0;
+	if (IS_ERR(acl))
+		return PTR_ERR(acl);
+	posix_acl_release(acl);
+	return vfs_remove_acl(&nop_mnt_idmap, new, name);
+}
+
+static int union_drop_acls(struct dentry *new, bool access, bool dflt)
+{
+	int err = 0;
+
+	if (!IS_POSIXACL(d_inode(new)))
+		return 0;
+	if (!access)
+		err = union_drop_acl(new, XATTR_NAME_POSIX_ACL_ACCESS);
+	if (!err && !dflt && d_is_dir(new))
+		err = union_drop_acl(new, XATTR_NAME_POSIX_ACL_DEFAULT);
+	return err;
+}
+
+/*
  * Every xattr of every namespace, POSIX ACLs included, for files and for
- * the directories that lookups copy up.  A top layer that cannot hold one
- * fails the copy-up: silently dropping a capability or an ACL would change
- * what the object is.  The exception is an NFSv4 ACL (below).
+ * the directories that lookups copy up, and no other: the copy carries
+ * what the lower object has and nothing it inherited on the top layer.
+ * A top layer that cannot hold one fails the copy-up: silently dropping a
+ * capability or an ACL would change what the object is.  The exception is
+ * an NFSv4 ACL (below).
  */
 int union_copy_xattrs(const struct path *lower, struct dentry *new)
 {
+	bool access = false, dflt = false;
 	ssize_t size;
 	char *names, *name;
 	int err = 0;
 
 	size = vfs_listxattr(lower->dentry, NULL, 0);
-	if (size <= 0)
-		return size == -EOPNOTSUPP ? 0 : size;
+	if (size <= 0) {
+		if (size && size != -EOPNOTSUPP)
+			return size;
+		return union_drop_acls(new, false, false);
+	}
 	names = kvmalloc(size, GFP_KERNEL);
 	if (!names)
 		return -ENOMEM;
@@ -178,9 +243,19 @@ int union_copy_xattrs(const struct path *lower, struct dentry *new)
 		/* A lower layer that was a union's top says nothing to us. */
 		if (union_xattr_name(name))
 			continue;
-		if (is_posix_acl_xattr(name))
+		/* A security module's own xattrs are its to copy or not. */
+		err = security_inode_copy_up_xattr(lower->dentry, name);
+		if (err == -ECANCELED) {
+			err = 0;
+			continue;
+		}
+		if (err < 0 && err != -EOPNOTSUPP)
+			break;
+		if (is_posix_acl_xattr(name)) {
 			err = union_copy_acl(lower, new, name);
-		else
+			access |= !strcmp(name, XATTR_NAME_POSIX_ACL_ACCESS);
+			dflt |= !strcmp(name, XATTR_NAME_POSIX_ACL_DEFAULT);
+		} else
 			err = union_copy_xattr(lower, new, name);
 		/*
 		 * An NFSv4 lower shows its ACL, often no more than the mode
@@ -192,6 +267,8 @@ int union_copy_xattrs(const struct path *lower, struct dentry *new)
 		if (err)
 			break;
 	}
+	if (!err)
+		err = union_drop_acls(new, access, dflt);
 out:
 	kvfree(names);
 	return err;
@@ -235,16 +312,22 @@ static int union_copy_attrs(const struct path *lower, struct dentry *new)
 static struct file *union_copy_tmpfile(const struct path *parent,
 				       const struct path *lower, loff_t len)
 {
+	struct union_cu_creds cc;
 	struct file *in, *out;
 	int err;
 
 	in = dentry_open(lower, O_RDONLY | O_LARGEFILE, current_cred());
 	if (IS_ERR(in))
 		return in;
-	err = mnt_want_write(parent->mnt);
+	err = union_cu_creds_override(lower->dentry, &cc);
 	if (err) {
 		out = ERR_PTR(err);
 		goto out_in;
+	}
+	err = mnt_want_write(parent->mnt);
+	if (err) {
+		out = ERR_PTR(err);
+		goto out_creds;
 	}
 	err = union_fault(UNION_STEP_COPY_OPEN);
 	out = err ? ERR_PTR(err) :
@@ -253,7 +336,7 @@ static struct file *union_copy_tmpfile(const struct path *parent,
 	/* do_splice_direct() takes the top's freeze protection itself. */
 	mnt_drop_write(parent->mnt);
 	if (IS_ERR(out))
-		goto out_in;
+		goto out_creds;
 	err = union_fault(UNION_STEP_COPY_DATA) ?: union_copy_data(in, out, len);
 	if (!err && i_size_read(file_inode(out)) != len)
 		err = vfs_truncate(&out->f_path, len);
@@ -271,6 +354,8 @@ static struct file *union_copy_tmpfile(const struct path *parent,
 		fput(out);
 		out = ERR_PTR(err);
 	}
+out_creds:
+	union_cu_creds_revert(&cc);
 out_in:
 	fput(in);
 	return out;
@@ -282,24 +367,29 @@ static int union_copy_special(struct inode *dir, struct dentry *dentry,
 {
 	struct inode *linode = d_inode(lower->dentry);
 	DEFINE_DELAYED_CALL(done);
+	struct union_cu_creds cc;
 	const char *target;
 	int err;
 
+	err = union_cu_creds_override(lower->dentry, &cc);
+	if (err)
+		return err;
 	if (S_ISLNK(linode->i_mode)) {
 		target = vfs_get_link(lower->dentry, &done);
-		if (IS_ERR(target))
-			return PTR_ERR(target);
-		err = vfs_symlink(&nop_mnt_idmap, dir, dentry, target);
+		err = PTR_ERR_OR_ZERO(target);
+		if (!err)
+			err = vfs_symlink(&nop_mnt_idmap, dir, dentry, target);
 		do_delayed_call(&done);
 	} else {
 		err = vfs_mknod(&nop_mnt_idmap, dir, dentry,
 				linode->i_mode & ~S_IALLUGO, linode->i_rdev);
 	}
-	if (err)
-		return err;
-	err = union_copy_attrs(lower, dentry);
-	if (err)
-		vfs_unlink(&nop_mnt_idmap, dir, dentry, NULL);
+	if (!err) {
+		err = union_copy_attrs(lower, dentry);
+		if (err)
+			vfs_unlink(&nop_mnt_idmap, dir, dentry, NULL);
+	}
+	union_cu_creds_revert(&cc);
 	return err;
 }
 

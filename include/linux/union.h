@@ -23,6 +23,12 @@
  * and creating an object over either replaces the entry.  A directory
  * created over a whiteout is opaque (S_OPAQUE): it hides every directory
  * below it.
+ *
+ * A top layer that sets SB_I_UNION_RENAME also takes RENAME_UNION_WHITEOUT
+ * in ->rename(): the old name becomes a whiteout in the same step as the
+ * move, so that neither a failure nor a crash can leave the lower object
+ * showing again under the old name.  The union passes it only with a free
+ * or whiteout target, never with RENAME_EXCHANGE.
  */
 #ifndef _LINUX_UNION_H
 #define _LINUX_UNION_H
@@ -30,6 +36,9 @@
 #include <linux/dcache.h>
 #include <linux/fs.h>
 #include <linux/spinlock.h>
+
+/* Never from user space: do_renameat2() refuses unknown flags. */
+#define RENAME_UNION_WHITEOUT	(1U << 31)
 
 #ifdef CONFIG_UNION_MOUNT
 /* Kernel-internal d_type of a pass-through entry, for union readdir. */

@@ -9,6 +9,8 @@
 # read-only bind of one).  While a union is up, its top file system
 # cannot be mounted a second time (EBUSY).  After all this, the same upper
 # still makes a good union, and a failed ext2 upper mounts normally.
+# mount(8) says why, and undoes a mount that a kernel without union
+# mounts made as a plain one.
 # uppers: tmpfs ext2 jffs2
 . "$(dirname "$0")/../lib.sh"
 
@@ -143,5 +145,31 @@ fi
 mkdir -p "$T/unionbind"
 assert_errno 0 mount "$UNION_DIR" "$T/unionbind" none bind
 _t_mounts+=("$T/unionbind")
+
+# mount(8) tells what went wrong.  A kernel without union mounts ignores
+# MS_UNION (a shim clears the bit, as such a kernel does): mount(8) must
+# notice that the new mount covers the layers instead of merging, undo it
+# and say so.
+mount_msg() {	# mount_msg ARG...: mount(8)'s exit status and message
+	local out rc
+	out=$(mount "$@" 2>&1)
+	rc=$?
+	echo "$rc $out"
+}
+lower "$T/nokernel"
+before=$(cat /proc/self/mountinfo)
+got=$(LD_PRELOAD=$UNION_TOP/build/bin/union-nounion.so \
+	mount_msg -t tmpfs -o union nokernel-top "$T/nokernel")
+case $got in
+"32 "*"this kernel has no union mounts"*) ok "without union mounts in the kernel: mount(8) fails and says so" ;;
+*) not_ok "without union mounts in the kernel: mount(8) fails and says so"; diag "$got" ;;
+esac
+assert_eq "$(cat /proc/self/mountinfo)" "$before" \
+	"without union mounts in the kernel: nothing stays mounted"
+got=$(mount_msg -t ramfs -o union ramfs "$T/ramfs")
+case $got in
+"32 "*"cannot be the top layer of a union"*) ok "mount(8) on ramfs: cannot be the top layer" ;;
+*) not_ok "mount(8) on ramfs: cannot be the top layer"; diag "$got" ;;
+esac
 
 done_testing

@@ -180,6 +180,44 @@ assert_file_content "$U/ft/f" upper-od "ft/f: the link e2fsck kept"
 assert_file_content "$U/ft/fsub/g" lower-ft/fsub/g "through ft/fsub, merged with the lower one"
 t_umount "$U"
 
+# --- a rename cut short: the directory under its old and new names -------
+# The kernel writes a renamed directory's new entry before it turns the old
+# one into a whiteout; a crash between leaves both.  e2fsck -p makes the
+# name it finds second a whiteout, and the union shows the directory once.
+cp "$T/clean.img" "$T/twice.img"
+losetup -d "$UPPER_DEV" || bail_out "losetup -d $UPPER_DEV"
+t_losetup "$T/twice.img"
+UPPER_DEV=$LOOPDEV
+union_remount
+check "rename of the merged directory ft to ft2" mv "$U/ft" "$U/ft2"
+t_umount "$U"
+assert_has "$(dfs "$T/twice.img" 'ls -l /')" "^ *1 *0 (8)  <whiteout> *ft\$" \
+	"the rename left a whiteout at ft"
+ft2_ino=$(dfs "$T/twice.img" 'stat /ft2' | sed -n 's/^Inode: \([0-9]*\) .*/\1/p')
+dirent_set "$T/twice.img" / ft inode "$ft2_ino"
+dirent_set "$T/twice.img" / ft type 2
+e2fsck_run "$T/twice.img" -fn
+assert_eq "$rc" 4 "two names: e2fsck -fn finds the second (status 4)"
+assert_has "$out" "is a link to directory /ft.* ($ft2_ino): a rename on a union's top layer" \
+	"two names: -fn reports a rename cut short"
+e2fsck_run "$T/twice.img" -fp
+assert_eq "$rc" 1 "two names: e2fsck -fp repairs it unattended (status 1)"
+[ "$rc" = 1 ] || diag "$out"
+fsck_image ext2 "$T/twice.img"
+losetup -d "$UPPER_DEV" || bail_out "losetup -d $UPPER_DEV"
+t_losetup "$T/twice.img"
+UPPER_DEV=$LOOPDEV
+union_remount
+names=$(ls "$U" | grep -x -e ft -e ft2 | tr '\n' ' ')
+case $names in
+"ft "|"ft2 ") ok "two names: the directory shows under one name ($names)" ;;
+*) not_ok "two names: the directory shows under one name"; diag "ls: $names" ;;
+esac
+d=$U/${names% }
+assert_dir_list "$d" "e f fsub" "two names: $d lists the lower directory's names"
+assert_file_content "$d/fsub/g" lower-ft/fsub/g "two names: $d/fsub/g from the lower ft"
+t_umount "$U"
+
 # --- the feature lost: -fn reports, -fp stops, -fy sets it again ---------
 cp "$T/clean.img" "$T/nofeat.img"
 "$E2BIN/debugfs" -w -R "feature -union" "$T/nofeat.img" >/dev/null 2>&1 ||

@@ -12,7 +12,8 @@
 # than the lower one, the top layer's decide.  POSIX ACLs (ext2 lowers:
 # squashfs keeps none): a file's access ACL lets another user write it,
 # and the copy carries it; a directory's default ACL is carried by its
-# top-layer copy and given to files created in it.
+# top-layer copy and given to files created in it.  A copy inherits no
+# ACL from the top-layer directory it is made in.
 # uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
@@ -80,6 +81,12 @@ if [ "$LOWER" = ext2 ]; then
 fi
 chmod 0755 "$src/shared"
 chmod 0666 "$src/shared/f"
+# Root's private files in a directory that will get a default ACL on top.
+mkdir -p "$src/dacl/sub"
+echo secret > "$src/dacl/f"
+mkfifo "$src/dacl/p"
+chmod 0600 "$src/dacl/f" "$src/dacl/p"
+chmod 0755 "$src/dacl" "$src/dacl/sub"
 union_setup "$src"
 mkdir -p "$ref"
 cp -a "$src/d" "$ref/d"
@@ -174,6 +181,31 @@ assert_layer shared/f upper "and is copied up"
 union_fresh
 assert_eq "$(stat -c %a "$U/shared")" 777 \
 	"the top directory's mode survives a remount"
+
+# A copy carries what the lower object has and nothing it would inherit
+# from its top-layer directory: a default ACL on the merged directory
+# grants user 1001 nothing on root's 0600 file, fifo and subdirectory.
+acl "$U/dacl" system.posix_acl_default u:7: U:7:1001 g:5: m:7: o:5:
+chmod 0640 "$U/dacl/f" "$U/dacl/p"
+assert_layer dacl/f upper "chmod copied dacl/f up"
+assert_layer dacl/p upper "chmod copied the fifo dacl/p up"
+for f in f p; do
+	assert_eq "$(getacl "$U/dacl/$f" system.posix_acl_access)" \
+		"No data available" "the copy of dacl/$f has no access ACL, as below"
+	assert_eq "$(stat -c '%a %u' "$U/dacl/$f")" "640 0" "dacl/$f: mode 640, root's"
+done
+assert_eq "$(as_sysop 1001 read "$U/dacl/f")" EACCES \
+	"user 1001 cannot read the copy (EACCES, as on a plain file system)"
+ls "$U/dacl/sub" > /dev/null
+for n in access default; do
+	assert_eq "$(getacl "$U/dacl/sub" system.posix_acl_$n)" \
+		"No data available" "the top copy of dacl/sub has no $n ACL, as below"
+done
+echo new > "$U/dacl/sub/new"
+assert_eq "$(getacl "$U/dacl/sub/new" system.posix_acl_access)" \
+	"No data available" "a file made in dacl/sub inherits nothing"
+union_fresh
+assert_eq "$(as_sysop 1001 read "$U/dacl/f")" EACCES "still EACCES after a remount"
 
 if [ "$LOWER" = ext2 ]; then
 	want=$(getacl "$LOWER_DIR/d/acl" system.posix_acl_access)
