@@ -36,7 +36,6 @@
 #include <linux/xattr.h>
 
 #include "internal.h"
-#include "mount.h"
 #include "union.h"
 
 #include <trace/events/union.h>
@@ -855,39 +854,6 @@ out_unlock:
 	return err;
 }
 
-/*
- * The union whose lower layer @lower is, referenced, or NULL.  The layers
- * of a union are mounts stacked on each other's roots with the top layer
- * last, so it is found by going up from @lower, and recognised by @lower
- * being in its root's stack (another mount of the same filesystem, a
- * bind mount elsewhere, is not part of the union).
- */
-static struct vfsmount *union_of_lower(struct vfsmount *lower)
-{
-	struct vfsmount *mnt = mntget(lower);
-	unsigned int i, n;
-
-	for (n = 0; n <= UNION_MAX_LOWERS; n++) {
-		struct path root = { .mnt = mnt, .dentry = mnt->mnt_root };
-		struct vfsmount *child = lookup_mnt(&root);
-		struct union_dir *ud;
-
-		mntput(mnt);
-		if (!child)
-			return NULL;
-		mnt = child;
-		if (!union_mnt(mnt))
-			continue;
-		ud = READ_ONCE(mnt->mnt_root->d_union_dir);
-		for (i = 0; ud && i < ud->count; i++)
-			if (ud->layers[i].mnt == lower)
-				return mnt;
-		break;
-	}
-	mntput(mnt);
-	return NULL;
-}
-
 /**
  * union_copyup_path - copy up what a path on a union's lower layer names
  * @path: a non-directory on a read-only mount, reached without the union's
@@ -895,53 +861,17 @@ static struct vfsmount *union_of_lower(struct vfsmount *lower)
  * @copy: out: its copy on the top layer, referenced
  *
  * For the changes made through a descriptor of a lower file, which
- * otherwise fail with EROFS: the name the file has in the union is found
- * again and copied up like any other, if the union still shows this very
- * object there.  Returns -EROFS when @path is not such an object.
+ * otherwise fail with EROFS.  Only a descriptor opened through a union
+ * knows where the union shows the file (union_file_copyup()); any other
+ * descriptor of a read-only mount gets EROFS, also one of a mount that is
+ * now a union's lower layer.
  */
 int union_copyup_path(const struct path *path, struct path *copy)
 {
-	struct path lower_root = { .mnt = path->mnt,
-				   .dentry = path->mnt->mnt_root };
-	struct vfsmount *top;
-	char *buf, *rel;
-	int err = -EROFS;
+	int err;
 
 	if (d_is_dir(path->dentry) || !__mnt_is_readonly(path->mnt))
 		return -EROFS;
-	/* Opened through a union: it knows where. */
 	err = union_file_copyup(path, copy);
-	if (err != -ENOENT)
-		return err;
-	err = -EROFS;
-	top = union_of_lower(path->mnt);
-	if (!top)
-		return -EROFS;
-	buf = __getname();
-	if (!buf)
-		goto out_put;
-	rel = __d_path(path, &lower_root, buf, PATH_MAX);
-	if (IS_ERR_OR_NULL(rel) || rel[0] != '/' || !rel[1])
-		goto out_free;
-	err = vfs_path_lookup(top->mnt_root, top, rel + 1, 0, copy);
-	if (err)
-		goto out_free;
-	/* The union shows something else under that name now. */
-	if (!path_equal(copy, path)) {
-		path_put(copy);
-		err = -EROFS;
-		goto out_free;
-	}
-	path_put(copy);
-	err = vfs_path_lookup(top->mnt_root, top, rel + 1, LOOKUP_COPYUP,
-			      copy);
-	if (!err && copy->mnt != top) {
-		path_put(copy);
-		err = -EROFS;
-	}
-out_free:
-	__putname(buf);
-out_put:
-	mntput(top);
-	return err;
+	return err == -ENOENT ? -EROFS : err;
 }

@@ -5,7 +5,8 @@
 # fchownat(AT_EMPTY_PATH) copy the file up and change the copy, as the
 # same changes by name do; compared with a tmpfs reference, again after a
 # remount.  A descriptor of the same file through a mount of the lower
-# layer that is not part of the union still gets EROFS.
+# layer that is not part of the union still gets EROFS, and so does one
+# of the union's own lower mount that was opened before the union.
 # uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
@@ -14,7 +15,7 @@ src=$T/src
 ref=$T/ref
 ops="fchmod fchown futimens fsetxattr fremovexattr lchmod_proc fchownat_empty"
 mkdir -p "$src/d/sub"
-for op in $ops; do
+for op in $ops early; do
 	echo "data of $op" > "$src/d/sub/$op"
 	$SYSOP setxattr "$src/d/sub/$op" user.old old >/dev/null
 done
@@ -72,6 +73,25 @@ done
 # Not through the union: the lower layer's own read-only mount.
 assert_eq "$(change fchmod "$LOWER_DIR/d/sub/fchmod")" EROFS \
 	"fchmod of a lower file opened outside the union: EROFS"
+
+# A descriptor of the very mount that is now the union's lower layer,
+# opened before the union was mounted, is no descriptor of the union:
+# EROFS, and nothing is copied.  (A tmpfs top cannot be mounted again.)
+if [ -n "$UPPER_DEV" ]; then
+	t_umount "$UNION_DIR"
+	exec 7< "$UNION_DIR/d/sub/early"
+	union_remount
+	r=$($PYTHON -c 'import errno, os
+try:
+    os.fchmod(7, 0o600); print(0)
+except OSError as e:
+    print(errno.errorcode[e.errno])')
+	exec 7<&-
+	assert_eq "$r" EROFS "fchmod of a descriptor the union's lower mount had before the union: EROFS"
+	assert_layer d/sub/early lower "... and nothing was copied up"
+else
+	skip "a descriptor from before the union: a tmpfs top cannot be mounted again"
+fi
 
 union_fresh
 for op in $ops; do
