@@ -250,11 +250,11 @@ int union_copy_xattrs(const struct path *lower, struct dentry *new)
 		}
 		if (err < 0 && err != -EOPNOTSUPP)
 			break;
-		if (is_posix_acl_xattr(name)) {
+		access |= !strcmp(name, XATTR_NAME_POSIX_ACL_ACCESS);
+		dflt |= !strcmp(name, XATTR_NAME_POSIX_ACL_DEFAULT);
+		if (is_posix_acl_xattr(name))
 			err = union_copy_acl(lower, new, name);
-			access |= !strcmp(name, XATTR_NAME_POSIX_ACL_ACCESS);
-			dflt |= !strcmp(name, XATTR_NAME_POSIX_ACL_DEFAULT);
-		} else
+		else
 			err = union_copy_xattr(lower, new, name);
 		/*
 		 * An NFSv4 lower shows its ACL, often no more than the mode

@@ -1,11 +1,11 @@
 #!/bin/bash
-# Build checks of the series in other configurations, each in an output
+# Build check of the series on another architecture, in an output
 # directory of its own under build/ (the main build is not touched):
 #
-#   build-variant.sh nounion   the x86 configuration below with
-#                              CONFIG_UNION_MOUNT=n            -> build/nounion
 #   build-variant.sh x86       x86_64 tinyconfig + the file systems and
 #                              CONFIG_UNION_MOUNT=y            -> build/x86
+#
+# (The build without union mounts is a UML one: make build-nounion.)
 #
 # The configuration fragments are written to build/VARIANT.config.
 set -euo pipefail
@@ -54,18 +54,6 @@ x86_fragment() {
 
 mkdir -p "$build"
 case ${1:-} in
-nounion)
-	# The same small x86_64 configuration with union mounts off: the
-	# series must cost nothing, and build, without them.
-	frag=$build/nounion.config
-	x86_fragment | sed 's/^CONFIG_UNION_MOUNT=y$/# CONFIG_UNION_MOUNT is not set/' |
-		write_if_changed "$frag"
-	echo "  VARIANT x86_64, CONFIG_UNION_MOUNT=n -> $build/nounion"
-	KARCH=x86_64 "$top/scripts/build-kernel.sh" "$build/nounion" "$frag" -- vmlinux
-	grep -q '^CONFIG_UNION_MOUNT=y' "$build/nounion/.config" &&
-		die "CONFIG_UNION_MOUNT=y in $build/nounion/.config; it must be off"
-	echo "  VARIANT nounion builds"
-	;;
 x86)
 	frag=$build/x86.config
 	x86_fragment | write_if_changed "$frag"
@@ -74,7 +62,7 @@ x86)
 	echo "  VARIANT x86 builds"
 	;;
 *)
-	echo "usage: build-variant.sh nounion|x86" >&2
+	echo "usage: build-variant.sh x86" >&2
 	exit 2
 	;;
 esac

@@ -38,7 +38,7 @@
 #include <linux/spinlock.h>
 
 /* Never from user space: do_renameat2() refuses unknown flags. */
-#define RENAME_UNION_WHITEOUT	(1U << 31)
+#define RENAME_UNION_WHITEOUT	BIT(31)
 
 #ifdef CONFIG_UNION_MOUNT
 /* Kernel-internal d_type of a pass-through entry, for union readdir. */
