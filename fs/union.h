@@ -95,7 +95,7 @@ struct union_times {
 enum union_step {
 	UNION_STEP_COPY_OPEN,		/* a copy-up's unnamed copy made */
 	UNION_STEP_COPY_DATA,		/* its data copied */
-	UNION_STEP_COPY_SYNC,		/* and synced */
+	UNION_STEP_COPY_SYNC,		/* all of it synced, after ATTRS */
 	UNION_STEP_COPY_ATTRS,		/* its attributes set */
 	UNION_STEP_COPY_LINK,		/* linked under its name */
 	UNION_STEP_INDEX,		/* a hard link's index entry */

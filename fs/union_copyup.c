@@ -339,8 +339,6 @@ static struct file *union_copy_tmpfile(const struct path *parent,
 	err = union_fault(UNION_STEP_COPY_DATA) ?: union_copy_data(in, out, len);
 	if (!err && i_size_read(file_inode(out)) != len)
 		err = vfs_truncate(&out->f_path, len);
-	if (!err)
-		err = union_fault(UNION_STEP_COPY_SYNC) ?: vfs_fsync(out, 0);
 	if (!err) {
 		err = mnt_want_write(parent->mnt);
 		if (!err) {
@@ -349,6 +347,12 @@ static struct file *union_copy_tmpfile(const struct path *parent,
 			mnt_drop_write(parent->mnt);
 		}
 	}
+	/*
+	 * After the attributes: a crash must not leave a linked copy with
+	 * what it inherited on the top layer (an ACL, the caller's owner).
+	 */
+	if (!err)
+		err = union_fault(UNION_STEP_COPY_SYNC) ?: vfs_fsync(out, 0);
 	if (err) {
 		fput(out);
 		out = ERR_PTR(err);

@@ -25,10 +25,10 @@
  * below it.
  *
  * A top layer that sets SB_I_UNION_RENAME also takes RENAME_UNION_WHITEOUT
- * in ->rename(): the old name becomes a whiteout in the same step as the
- * move, so that neither a failure nor a crash can leave the lower object
- * showing again under the old name.  The union passes it only with a free
- * or whiteout target, never with RENAME_EXCHANGE.
+ * in ->rename(): the old name becomes a whiteout in the same call as the
+ * move, so that no failure between two calls can leave the lower object
+ * showing again under the old name.  The union never passes it with
+ * RENAME_EXCHANGE.
  */
 #ifndef _LINUX_UNION_H
 #define _LINUX_UNION_H

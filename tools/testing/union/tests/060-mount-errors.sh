@@ -166,6 +166,14 @@ case $got in
 esac
 assert_eq "$(cat /proc/self/mountinfo)" "$before" \
 	"without union mounts in the kernel: nothing stays mounted"
+# The check finds the new mount by its ID, not by comparing paths: a
+# target mount(8) does not canonicalize (-c) still makes a union.
+lower "$T/noncanon"
+mkdir -p "$T/sub"
+assert_eq "$(mount_msg -c -t tmpfs -o union noncanon-top "$T/sub/../noncanon")" "0 " \
+	"mount -c -o union with a target that is not canonical works"
+_t_mounts+=("$T/noncanon")
+check "... and the mount there is a union" is_union "$T/noncanon"
 got=$(mount_msg -t ramfs -o union ramfs "$T/ramfs")
 case $got in
 "32 "*"cannot be the top layer of a union"*) ok "mount(8) on ramfs: cannot be the top layer" ;;
