@@ -25,7 +25,7 @@ CRASH_ROUNDS ?= 50
 TEST_CRASH_ROUNDS ?= 10
 
 .PHONY: all kernel prepare clean deps userland test demo check check-series \
-	format-patch config-x86 build-nounion bench debug \
+	format-patch config-x86 build-nounion lockdep bench debug \
 	test-debug stress crash fuzz livecd livecd-shell
 all: kernel userland
 
@@ -34,12 +34,8 @@ prepare: $(BUILD)/src/.union-stamp
 $(BUILD)/src/.union-stamp: $(SERIES_FILES) scripts/prepare-tree.sh
 	scripts/prepare-tree.sh
 
-# The test kernel: UML with lockdep and list debugging (configs/
-# lockdep.config), so that every test runs under them.  make bench builds
-# kernels of its own without them.
 kernel: prepare
-	scripts/build-kernel.sh $(BUILD)/uml configs/uml.config \
-		configs/lockdep.config -- linux
+	scripts/build-kernel.sh $(BUILD)/uml configs/uml.config -- linux
 	ln -sf uml/linux $(BUILD)/linux
 
 # Debian packages (as root; apt-get update only when needed).
@@ -68,9 +64,10 @@ $(BUILD)/bin/union-stress: tools/testing/union/stress.c
 	gcc -O2 -Wall -Wextra -Werror -o $@ $<
 
 # The README's test command: the static checks, the build without union
-# mounts, the crash rounds, then the tests on the lockdep kernel (whose
-# summary line comes last).  KASAN, UBSAN and kmemleak are make
-# test-debug's: their kernel alone would take CI a third of its time.
+# mounts, the crash rounds, then the tests (whose summary line comes
+# last).  One kernel: lockdep, KASAN, UBSAN and kmemleak are make
+# test-debug's (their kernel alone took a cold CI run a third of its
+# time, and lockdep alone makes the suite half as slow again).
 test: all check build-nounion
 	tools/testing/union/crash/crash.py --rounds $(TEST_CRASH_ROUNDS)
 	tools/testing/union/livecd/run.sh test
@@ -120,6 +117,12 @@ build-nounion: prepare
 		configs/no-union.config -- $(NOUNION_OBJS)
 	@! grep -q '^CONFIG_UNION_MOUNT=y' $(BUILD)/uml-nounion/.config || \
 		{ echo "build-nounion: CONFIG_UNION_MOUNT=y in build/uml-nounion"; exit 1; }
+
+# UML with lockdep and list debugging: build/lockdep/linux.  Run tests on
+# it with UML_KERNEL=build/lockdep/linux.
+lockdep: prepare
+	scripts/build-kernel.sh $(BUILD)/lockdep configs/uml.config \
+		configs/lockdep.config -- linux
 
 # UML with lockdep, KASAN, UBSAN, list debugging and kmemleak:
 # build/debug/linux.  make test-debug runs the suite on it.

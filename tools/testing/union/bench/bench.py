@@ -245,12 +245,12 @@ def fill_flat(d, sz):
     run(*args, "--", "; ".join(script), stdout=subprocess.DEVNULL)
 
 
-def build_kernel(name, *fragments):
-    """A UML kernel without the test kernel's lock debugging: build/NAME/linux."""
-    run(os.path.join(TOP, "scripts/build-kernel.sh"), os.path.join(BUILD, name),
-        os.path.join(TOP, "configs/uml.config"),
-        *[os.path.join(TOP, "configs", f) for f in fragments], "--", "linux")
-    return os.path.join(BUILD, name, "linux")
+def build_nounion():
+    """The UML kernel with CONFIG_UNION_MOUNT=n: build/uml-nounion/linux."""
+    run(os.path.join(TOP, "scripts/build-kernel.sh"), os.path.join(BUILD, "uml-nounion"),
+        os.path.join(TOP, "configs/uml.config"), os.path.join(TOP, "configs/no-union.config"),
+        "--", "linux")
+    return os.path.join(BUILD, "uml-nounion", "linux")
 
 
 def proc_cpu(pid):
@@ -532,7 +532,7 @@ def main():
     os.makedirs(kernels, exist_ok=True)
     kernel_y = os.path.join(kernels, "union", "linux")
     os.makedirs(os.path.dirname(kernel_y), exist_ok=True)
-    shutil.copy2(build_kernel("uml-bench"), kernel_y)
+    shutil.copy2(os.path.join(BUILD, "uml", "linux"), kernel_y)
     samples = []
     if "main" not in a.skip:
         disks = [(os.path.join(img, "lower-1.ext2"), False)]
@@ -547,7 +547,7 @@ def main():
     if "walk" not in a.skip:
         kernel_n = os.path.join(kernels, "nounion", "linux")
         os.makedirs(os.path.dirname(kernel_n), exist_ok=True)
-        shutil.copy2(build_kernel("uml-nounion", "no-union.config"), kernel_n)
+        shutil.copy2(build_nounion(), kernel_n)
         for b in range(a.boots):
             for k in (kernel_y, kernel_n) if b % 2 == 0 else (kernel_n, kernel_y):
                 log(f"walk boot {b + 1}/{a.boots}: {k}")
