@@ -67,7 +67,7 @@ $(BUILD)/bin/union-stress: tools/testing/union/stress.c
 # mounts, the crash rounds, then the tests (whose summary line comes
 # last).  One kernel: lockdep, KASAN, UBSAN and kmemleak are make
 # test-debug's (their kernel alone took a cold CI run a third of its
-# time, and lockdep alone makes the suite half as slow again).
+# time).
 test: all check build-nounion
 	tools/testing/union/crash/crash.py --rounds $(TEST_CRASH_ROUNDS)
 	tools/testing/union/livecd/run.sh test
