@@ -227,6 +227,7 @@ static inline bool union_sb_is_lower(struct super_block *sb)
 struct union_origin {
 	struct path parent;
 	struct dentry *lower;
+	bool stage;		/* to be copied once the call's checks pass */
 	unsigned int len;
 	char name[];
 };
@@ -246,6 +247,14 @@ int union_file_copyup(const struct path *path, struct path *copy);
 int union_copyup(const struct path *parent, const struct qstr *name,
 		 struct dentry **dentryp, const struct path *lower, loff_t len);
 int union_copy_xattrs(const struct path *lower, struct dentry *new);
+struct file *union_copyup_stage(const struct union_origin *o,
+				const struct path *lower, loff_t len,
+				unsigned int flags);
+int union_copyup_commit(const struct union_origin *o, const struct path *lower,
+			struct file *staged, struct path *copy);
+int union_change(const struct union_origin *o, const struct path *lower,
+		 loff_t len, int (*change)(const struct path *, void *),
+		 void *arg);
 
 /* The credentials a security module gives a copy (union_copyup.c). */
 struct union_cu_creds {
@@ -343,6 +352,20 @@ static inline ssize_t union_listxattr(struct dentry *dentry, char *list,
 				      size_t size)
 {
 	return -EOPNOTSUPP;
+}
+
+struct union_origin;
+
+static inline void union_origin_free(struct union_origin **origin)
+{
+}
+
+static inline int union_change(const struct union_origin *o,
+			       const struct path *lower, loff_t len,
+			       int (*change)(const struct path *, void *),
+			       void *arg)
+{
+	return -EROFS;
 }
 
 static inline void union_file_release(struct file *file)

@@ -22,6 +22,7 @@
 
 #include <linux/cred.h>
 #include <linux/file.h>
+#include <linux/filelock.h>
 #include <linux/fs.h>
 #include <linux/fsnotify.h>
 #include <linux/hash.h>
@@ -716,7 +717,8 @@ out:
  */
 static struct dentry *union_copyup_linked(const struct path *parent,
 					  const struct qstr *name,
-					  const struct path *lower, loff_t len)
+					  const struct path *lower, loff_t len,
+					  struct file *staged)
 {
 	struct super_block *sb = parent->dentry->d_sb;
 	char iname[UNION_INDEX_NAME_MAX];
@@ -735,10 +737,18 @@ static struct dentry *union_copyup_linked(const struct path *parent,
 	if (IS_ERR(dir))
 		return dir;
 	entry = lookup_one_len_unlocked(iname, dir, strlen(iname));
-	if (IS_ERR(entry) || d_is_positive(entry))
+	if (IS_ERR(entry))
+		goto out_dir;
+	/* Another name's copy, which may have changed since @staged was made. */
+	if (d_is_positive(entry) && staged) {
+		dput(entry);
+		entry = ERR_PTR(-ESTALE);
+		goto out_dir;
+	}
+	if (d_is_positive(entry))
 		goto link_up;
 	dput(entry);
-	tmp = union_copy_tmpfile(parent, lower, len);
+	tmp = staged ?: union_copy_tmpfile(parent, lower, len);
 	if (IS_ERR(tmp)) {
 		entry = ERR_CAST(tmp);
 		goto out_dir;
@@ -770,7 +780,7 @@ link_up:
 		entry = dentry;
 	}
 out_tmp:
-	if (tmp)
+	if (tmp && tmp != staged)
 		fput(tmp);
 out_dir:
 	dput(dir);
@@ -788,26 +798,22 @@ int union_getattr_file(const struct path *path, struct kstat *stat)
 	return 0;
 }
 
-/**
- * union_copyup - give a lower non-directory its copy on the top layer
- * @parent: the union directory (on the top layer) holding it
- * @name: its name there, hashed
- * @dentryp: in: the top layer's dentry for @name, referenced; out: the
- *	     copy's, referenced
- * @lower: the lower object
- * @len: how much data to copy (a truncation follows), or -1 for all of it
- *
- * The caller holds no lock and no write access; it has checked that the
- * change it is about to make is allowed.
+/*
+ * union_copyup() with, for a regular file, the unnamed copy @staged made
+ * already (or NULL).  A staged copy is linked only where no copy has been
+ * made meanwhile, which may have been changed since: -ESTALE, and the
+ * caller starts again from the copy that is there.
  */
-int union_copyup(const struct path *parent, const struct qstr *name,
-		 struct dentry **dentryp, const struct path *lower, loff_t len)
+static int __union_copyup(const struct path *parent, const struct qstr *name,
+			  struct dentry **dentryp, const struct path *lower,
+			  loff_t len, struct file *staged)
 {
 	struct inode *linode = d_inode(lower->dentry);
 	struct mutex *lock = union_copyup_lock(linode);
 	const struct cred *old_cred;
-	struct file *tmp = NULL;
+	struct file *tmp = staged;
 	struct dentry *dentry;
+	bool made = false;
 	int err;
 
 	if (WARN_ON_ONCE(d_is_dir(lower->dentry)))
@@ -816,19 +822,21 @@ int union_copyup(const struct path *parent, const struct qstr *name,
 	if (err)
 		return err;
 	/* Copied up by the task we waited for. */
-	if (d_is_positive(*dentryp) && !d_unhashed(*dentryp))
+	if (d_is_positive(*dentryp) && !d_unhashed(*dentryp)) {
+		err = staged ? -ESTALE : 0;
 		goto out_unlock;
+	}
 	old_cred = union_override_creds(parent->mnt->mnt_sb);
 	if (len < 0 || len > i_size_read(linode))
 		len = i_size_read(linode);
 	trace_union_copyup_start(parent->dentry, name, linode, len);
 	if (union_linked(lower)) {
-		dentry = union_copyup_linked(parent, name, lower, len);
+		dentry = union_copyup_linked(parent, name, lower, len, staged);
 		/* A top without trusted xattrs: one copy per name, then. */
 		if (dentry != ERR_PTR(-EOPNOTSUPP))
 			goto copied;
 	}
-	if (S_ISREG(linode->i_mode)) {
+	if (S_ISREG(linode->i_mode) && !tmp) {
 		tmp = union_copy_tmpfile(parent, lower, len);
 		if (IS_ERR(tmp)) {
 			err = PTR_ERR(tmp);
@@ -836,9 +844,13 @@ int union_copyup(const struct path *parent, const struct qstr *name,
 		}
 	}
 	dentry = union_copy_link(parent, name, lower,
-				 tmp ? tmp->f_path.dentry : NULL, NULL);
-	if (tmp)
+				 tmp ? tmp->f_path.dentry : NULL, &made);
+	if (tmp != staged)
 		fput(tmp);
+	if (staged && !IS_ERR(dentry) && !made) {
+		dput(dentry);
+		dentry = ERR_PTR(-ESTALE);
+	}
 copied:
 	if (IS_ERR(dentry)) {
 		err = PTR_ERR(dentry);
@@ -855,6 +867,124 @@ out_creds:
 	revert_creds(old_cred);
 out_unlock:
 	mutex_unlock(lock);
+	return err;
+}
+
+/**
+ * union_copyup - give a lower non-directory its copy on the top layer
+ * @parent: the union directory (on the top layer) holding it
+ * @name: its name there, hashed
+ * @dentryp: in: the top layer's dentry for @name, referenced; out: the
+ *	     copy's, referenced
+ * @lower: the lower object
+ * @len: how much data to copy (a truncation follows), or -1 for all of it
+ *
+ * The caller holds no lock and no write access; it has checked that the
+ * change it is about to make is allowed.
+ */
+int union_copyup(const struct path *parent, const struct qstr *name,
+		 struct dentry **dentryp, const struct path *lower, loff_t len)
+{
+	return __union_copyup(parent, name, dentryp, lower, len, NULL);
+}
+
+/*
+ * Staged copy-up, for the calls whose last checks need the file they
+ * change: open() for writing (security_file_open(), fanotify permission
+ * events, leases, security_file_truncate()) and truncate()
+ * (security_path_truncate()).  Copying first and checking afterwards
+ * would leave a refused call's copy behind, truncated for O_TRUNC.  So
+ * the copy is made unnamed (union_copyup_stage()), the call is made on it
+ * with every check it has, and only then is the copy linked in
+ * (union_copyup_commit()); a refused call drops it, and the top layer and
+ * the merged view are as they were.
+ */
+struct file *union_copyup_stage(const struct union_origin *o,
+				const struct path *lower, loff_t len,
+				unsigned int flags)
+{
+	struct inode *linode = d_inode(lower->dentry);
+	const struct cred *old_cred;
+	struct file *tmp;
+	int err;
+
+	if (WARN_ON_ONCE(!S_ISREG(linode->i_mode) || o->lower != lower->dentry))
+		return ERR_PTR(-EIO);
+	/* The file is being opened for writing (@flags): leases go first. */
+	err = break_lease(linode, flags);
+	if (err)
+		return ERR_PTR(err);
+	old_cred = union_override_creds(o->parent.mnt->mnt_sb);
+	if (len < 0 || len > i_size_read(linode))
+		len = i_size_read(linode);
+	tmp = union_copy_tmpfile(&o->parent, lower, len);
+	revert_creds(old_cred);
+	if (IS_ERR(tmp))
+		union_count(o->parent.dentry->d_sb, UNION_STAT_COPYUP_FAILED);
+	return tmp;
+}
+
+/*
+ * Link @staged, the copy of @lower, at the name @o records; *@copy is
+ * then its path there.  -ESTALE when a copy was made meanwhile.
+ */
+int union_copyup_commit(const struct union_origin *o, const struct path *lower,
+			struct file *staged, struct path *copy)
+{
+	struct dentry *parent = o->parent.dentry;
+	struct qstr name = QSTR_INIT(o->name, o->len);
+	struct dentry *dentry;
+	int err;
+
+	name.hash = full_name_hash(parent, o->name, o->len);
+	if (parent->d_flags & DCACHE_OP_HASH) {
+		err = parent->d_op->d_hash(parent, &name);
+		if (err < 0)
+			return err;
+	}
+	dentry = lookup_one_unlocked(mnt_idmap(o->parent.mnt), o->name, parent,
+				     o->len);
+	if (IS_ERR(dentry))
+		return PTR_ERR(dentry);
+	err = __union_copyup(&o->parent, &name, &dentry, lower, -1, staged);
+	if (err) {
+		dput(dentry);
+		return err;
+	}
+	copy->mnt = mntget(o->parent.mnt);
+	copy->dentry = dentry;
+	return 0;
+}
+
+/**
+ * union_change - make a path-based change to a lower regular file
+ * @o: where the walk found it (user_path_change(), user_path_truncate())
+ * @lower: the lower file
+ * @len: how much data the copy needs (truncate()), or -1 for all of it
+ * @change: the change, made on the unnamed copy with all its checks
+ * @arg: for @change
+ *
+ * The copy is linked only if @change worked: a refused change (a
+ * security module, a capability, the owner's rights that only the change
+ * itself knows) leaves the lower file showing and the top layer as it was.
+ */
+int union_change(const struct union_origin *o, const struct path *lower,
+		 loff_t len, int (*change)(const struct path *, void *),
+		 void *arg)
+{
+	struct path copy;
+	struct file *tmp;
+	int err;
+
+	tmp = union_copyup_stage(o, lower, len, len >= 0 ? O_WRONLY : O_RDONLY);
+	if (IS_ERR(tmp))
+		return PTR_ERR(tmp);
+	err = change(&tmp->f_path, arg);
+	if (!err)
+		err = union_copyup_commit(o, lower, tmp, &copy);
+	if (!err)
+		path_put(&copy);
+	fput(tmp);
 	return err;
 }
 

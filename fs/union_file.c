@@ -82,6 +82,7 @@ void union_origin_set(struct union_origin **origin, const struct path *parent,
 	o->parent = *parent;
 	path_get(&o->parent);
 	o->lower = lower;
+	o->stage = false;
 	o->len = name->len;
 	memcpy(o->name, name->name, name->len);
 	o->name[name->len] = '\0';
