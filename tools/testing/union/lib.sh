@@ -83,6 +83,7 @@ set -o pipefail
 UNION_TOP=${UNION_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
 UPPER=${UPPER:-tmpfs}
 LOWER=${LOWER:-squashfs}
+QUICK=${QUICK:-}	# 1: the shorter runs of the longest tests (make test)
 MS_UNION=0x200
 SYSOP=union-sysop
 # The test helpers written in Python (dirtool.py, difftest.py) run with
