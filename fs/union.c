@@ -526,6 +526,24 @@ out_free:
 	return err;
 }
 
+/*
+ * move_mount() of a detached mount made with fsmount(MOUNT_ATTR_UNION)
+ * failed after union_attach() (ENOMEM, ENOSPC): the mount stays detached,
+ * a plain mount of its filesystem again, and may be attached anew.  Only
+ * its creator could reach it meanwhile, through its descriptor; dentries
+ * it looked up in that window keep what they found below until evicted.
+ */
+void union_attach_undo(struct super_block *sb)
+{
+	struct dentry *root = sb->s_root;
+
+	d_union_release(root);
+	spin_lock(&root->d_lock);
+	root->d_flags &= ~DCACHE_UNION_RESOLVED;
+	spin_unlock(&root->d_lock);
+	union_sb_release(sb);
+}
+
 /* The top layer's superblock is going away. */
 void union_sb_release(struct super_block *sb)
 {

@@ -200,6 +200,7 @@ void d_union_release(struct dentry *dentry);
 void d_union_set_resolved(struct dentry *dentry);
 int union_attach(const struct path *mountpoint, struct vfsmount *top,
 		 int mnt_flags);
+void union_attach_undo(struct super_block *sb);
 void union_sb_release(struct super_block *sb);
 const struct cred *union_override_creds(struct super_block *sb);
 void union_save_times(struct inode *inode, struct union_times *times);
@@ -248,8 +249,7 @@ int union_copyup(const struct path *parent, const struct qstr *name,
 		 struct dentry **dentryp, const struct path *lower, loff_t len);
 int union_copy_xattrs(const struct path *lower, struct dentry *new);
 struct file *union_copyup_stage(const struct union_origin *o,
-				const struct path *lower, loff_t len,
-				unsigned int flags);
+				const struct path *lower, loff_t len);
 int union_copyup_commit(const struct union_origin *o, const struct path *lower,
 			struct file *staged, struct path *copy);
 int union_change(const struct union_origin *o, const struct path *lower,
@@ -314,6 +314,10 @@ static inline int union_attach(const struct path *mountpoint,
 			       struct vfsmount *top, int mnt_flags)
 {
 	return -EINVAL;
+}
+
+static inline void union_attach_undo(struct super_block *sb)
+{
 }
 
 static inline void union_sb_release(struct super_block *sb)

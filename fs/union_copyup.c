@@ -610,18 +610,19 @@ static int union_index_account(struct dentry *copy)
 /*
  * Link @entry, the index entry of @name's lower file, at @name in @parent,
  * and count that name as linked up.  Returns the new dentry, or the one
- * another task put there.  The caller holds the lower file's copy-up mutex.
+ * another task put there (*@made false).  The caller holds the lower
+ * file's copy-up mutex.
  */
 static struct dentry *union_link_up(const struct path *parent,
 				    const struct qstr *name,
-				    struct dentry *entry)
+				    struct dentry *entry, bool *made)
 {
 	struct dentry *dentry;
-	bool made = false;
 	int err;
 
-	dentry = union_copy_link(parent, name, NULL, entry, &made);
-	if (IS_ERR(dentry) || !made)
+	*made = false;
+	dentry = union_copy_link(parent, name, NULL, entry, made);
+	if (IS_ERR(dentry) || !*made)
 		return dentry;
 	err = union_index_account(dentry);
 	if (err) {
@@ -645,6 +646,7 @@ struct dentry *union_lookup_linked(const struct path *parent,
 	struct super_block *sb = parent->dentry->d_sb;
 	const struct cred *old_cred;
 	struct dentry *entry, *dentry = NULL;
+	bool made;
 	int err;
 
 	if (!union_linked(lower))
@@ -658,7 +660,7 @@ struct dentry *union_lookup_linked(const struct path *parent,
 		dentry = ERR_PTR(err);
 		goto out;
 	}
-	dentry = union_link_up(parent, name, entry);
+	dentry = union_link_up(parent, name, entry, &made);
 	mutex_unlock(lock);
 out:
 	if (IS_ERR(entry))
@@ -774,8 +776,22 @@ static struct dentry *union_copyup_linked(const struct path *parent,
 	}
 link_up:
 	if (!IS_ERR(entry)) {
-		struct dentry *dentry = union_link_up(parent, name, entry);
+		struct dentry *dentry;
+		bool made;
 
+		dentry = union_link_up(parent, name, entry, &made);
+		/*
+		 * A staged copy that did not get its name must not stay for
+		 * the other names: its call has failed.
+		 */
+		if (staged && !made) {
+			union_drop_index(sb, d_inode(staged->f_path.dentry),
+					 iname);
+			if (!IS_ERR(dentry)) {
+				dput(dentry);
+				dentry = ERR_PTR(-ESTALE);
+			}
+		}
 		dput(entry);
 		entry = dentry;
 	}
@@ -900,20 +916,14 @@ int union_copyup(const struct path *parent, const struct qstr *name,
  * the merged view are as they were.
  */
 struct file *union_copyup_stage(const struct union_origin *o,
-				const struct path *lower, loff_t len,
-				unsigned int flags)
+				const struct path *lower, loff_t len)
 {
 	struct inode *linode = d_inode(lower->dentry);
 	const struct cred *old_cred;
 	struct file *tmp;
-	int err;
 
 	if (WARN_ON_ONCE(!S_ISREG(linode->i_mode) || o->lower != lower->dentry))
 		return ERR_PTR(-EIO);
-	/* The file is being opened for writing (@flags): leases go first. */
-	err = break_lease(linode, flags);
-	if (err)
-		return ERR_PTR(err);
 	old_cred = union_override_creds(o->parent.mnt->mnt_sb);
 	if (len < 0 || len > i_size_read(linode))
 		len = i_size_read(linode);
@@ -926,7 +936,8 @@ struct file *union_copyup_stage(const struct union_origin *o,
 
 /*
  * Link @staged, the copy of @lower, at the name @o records; *@copy is
- * then its path there.  -ESTALE when a copy was made meanwhile.
+ * then its path there.  -ESTALE when a copy was made meanwhile, or the
+ * name went away: the caller's retry finds what is there now.
  */
 int union_copyup_commit(const struct union_origin *o, const struct path *lower,
 			struct file *staged, struct path *copy)
@@ -949,7 +960,7 @@ int union_copyup_commit(const struct union_origin *o, const struct path *lower,
 	err = __union_copyup(&o->parent, &name, &dentry, lower, -1, staged);
 	if (err) {
 		dput(dentry);
-		return err;
+		return err == -ENOENT ? -ESTALE : err;
 	}
 	copy->mnt = mntget(o->parent.mnt);
 	copy->dentry = dentry;
@@ -976,10 +987,13 @@ int union_change(const struct union_origin *o, const struct path *lower,
 	struct file *tmp;
 	int err;
 
-	tmp = union_copyup_stage(o, lower, len, len >= 0 ? O_WRONLY : O_RDONLY);
+	tmp = union_copyup_stage(o, lower, len);
 	if (IS_ERR(tmp))
 		return PTR_ERR(tmp);
 	err = change(&tmp->f_path, arg);
+	/* truncate() breaks the lower file's leases, after its checks. */
+	if (!err && len >= 0)
+		err = break_lease(d_inode(lower->dentry), O_WRONLY);
 	if (!err)
 		err = union_copyup_commit(o, lower, tmp, &copy);
 	if (!err)

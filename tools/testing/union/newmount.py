@@ -1,0 +1,105 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Mount with the new mount API (test 063).  Prints "ok", or the name of
+the call that failed and its errno ("fsmount: EBUSY").
+
+  newmount.py new FSTYPE SOURCE TARGET [union] [KEY=VALUE...]
+        fsopen(FSTYPE), fsconfig() "source" (unless SOURCE is "-") and
+        each KEY=VALUE, FSCONFIG_CMD_CREATE, fsmount() (with
+        MOUNT_ATTR_UNION if "union" is given), move_mount() to TARGET
+  newmount.py clone PATH TARGET
+        open_tree(PATH, OPEN_TREE_CLONE), move_mount() to TARGET
+  newmount.py setattr PATH ATTR
+        mount_setattr(PATH, attr_set=ATTR), e.g. 0x400000
+"""
+
+import ctypes
+import errno
+import os
+import struct
+import sys
+
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_OPEN_TREE = 428
+SYS_MOVE_MOUNT = 429
+SYS_FSOPEN = 430
+SYS_FSCONFIG = 431
+SYS_FSMOUNT = 432
+SYS_MOUNT_SETATTR = 442
+FSCONFIG_SET_STRING = 1
+FSCONFIG_CMD_CREATE = 6
+MOUNT_ATTR_UNION = 0x00400000
+MOVE_MOUNT_F_EMPTY_PATH = 0x4
+OPEN_TREE_CLONE = 1
+AT_FDCWD = -100
+
+
+class Failed(Exception):
+    pass
+
+
+def call(name, nr, *args):
+    ret = libc.syscall(nr, *args)
+    if ret < 0:
+        raise Failed("%s: %s" % (name, errno.errorcode[ctypes.get_errno()]))
+    return ret
+
+
+def b(s):
+    return s.encode()
+
+
+def move(fd, target):
+    call("move_mount", SYS_MOVE_MOUNT, fd, b(""), AT_FDCWD, b(target),
+         MOVE_MOUNT_F_EMPTY_PATH)
+
+
+def new(fstype, source, target, rest):
+    union = "union" in rest
+    fs = call("fsopen", SYS_FSOPEN, b(fstype), 0)
+    if source != "-":
+        call("fsconfig source", SYS_FSCONFIG, fs, FSCONFIG_SET_STRING,
+             b("source"), b(source), 0)
+    for kv in rest:
+        if kv == "union":
+            continue
+        k, v = kv.split("=", 1)
+        call("fsconfig " + k, SYS_FSCONFIG, fs, FSCONFIG_SET_STRING, b(k),
+             b(v), 0)
+    call("fsconfig create", SYS_FSCONFIG, fs, FSCONFIG_CMD_CREATE, None,
+         None, 0)
+    mfd = call("fsmount", SYS_FSMOUNT, fs, 0,
+               MOUNT_ATTR_UNION if union else 0)
+    move(mfd, target)
+
+
+def clone(path, target):
+    fd = call("open_tree", SYS_OPEN_TREE, AT_FDCWD, b(path), OPEN_TREE_CLONE)
+    move(fd, target)
+
+
+def setattr(path, attr):
+    buf = ctypes.create_string_buffer(struct.pack("=QQQQ", int(attr, 0), 0,
+                                                  0, 0))
+    call("mount_setattr", SYS_MOUNT_SETATTR, AT_FDCWD, b(path), 0, buf,
+         len(buf.raw))
+
+
+def main():
+    try:
+        if len(sys.argv) >= 5 and sys.argv[1] == "new":
+            new(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
+        elif len(sys.argv) == 4 and sys.argv[1] == "clone":
+            clone(sys.argv[2], sys.argv[3])
+        elif len(sys.argv) == 4 and sys.argv[1] == "setattr":
+            setattr(sys.argv[2], sys.argv[3])
+        else:
+            raise SystemExit(__doc__)
+    except Failed as e:
+        print(e)
+        return
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
