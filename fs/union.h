@@ -252,6 +252,7 @@ struct file *union_copyup_stage(const struct union_origin *o,
 				const struct path *lower, loff_t len);
 int union_copyup_commit(const struct union_origin *o, const struct path *lower,
 			struct file *staged, struct path *copy);
+void union_copyup_refused(const struct union_origin *o, int err);
 int union_change(const struct union_origin *o, const struct path *lower,
 		 loff_t len, int (*change)(const struct path *, void *),
 		 void *arg);

@@ -845,7 +845,9 @@ static int __union_copyup(const struct path *parent, const struct qstr *name,
 	old_cred = union_override_creds(parent->mnt->mnt_sb);
 	if (len < 0 || len > i_size_read(linode))
 		len = i_size_read(linode);
-	trace_union_copyup_start(parent->dentry, name, linode, len);
+	/* A staged copy's start was traced when it was made. */
+	if (!staged)
+		trace_union_copyup_start(parent->dentry, name, linode, len);
 	if (union_linked(lower)) {
 		dentry = union_copyup_linked(parent, name, lower, len, staged);
 		/* A top without trusted xattrs: one copy per name, then. */
@@ -919,6 +921,7 @@ struct file *union_copyup_stage(const struct union_origin *o,
 				const struct path *lower, loff_t len)
 {
 	struct inode *linode = d_inode(lower->dentry);
+	struct qstr name = QSTR_INIT(o->name, o->len);
 	const struct cred *old_cred;
 	struct file *tmp;
 
@@ -927,11 +930,23 @@ struct file *union_copyup_stage(const struct union_origin *o,
 	old_cred = union_override_creds(o->parent.mnt->mnt_sb);
 	if (len < 0 || len > i_size_read(linode))
 		len = i_size_read(linode);
+	trace_union_copyup_start(o->parent.dentry, &name, linode, len);
 	tmp = union_copy_tmpfile(&o->parent, lower, len);
 	revert_creds(old_cred);
-	if (IS_ERR(tmp))
+	if (IS_ERR(tmp)) {
+		trace_union_copyup_end(o->parent.dentry, &name, NULL,
+				       PTR_ERR(tmp));
 		union_count(o->parent.dentry->d_sb, UNION_STAT_COPYUP_FAILED);
+	}
 	return tmp;
+}
+
+/* The call of a staged copy-up failed before the copy was linked. */
+void union_copyup_refused(const struct union_origin *o, int err)
+{
+	struct qstr name = QSTR_INIT(o->name, o->len);
+
+	trace_union_copyup_end(o->parent.dentry, &name, NULL, err);
 }
 
 /*
@@ -994,7 +1009,9 @@ int union_change(const struct union_origin *o, const struct path *lower,
 	/* truncate() breaks the lower file's leases, after its checks. */
 	if (!err && len >= 0)
 		err = break_lease(d_inode(lower->dentry), O_WRONLY);
-	if (!err)
+	if (err)
+		union_copyup_refused(o, err);
+	else
 		err = union_copyup_commit(o, lower, tmp, &copy);
 	if (!err)
 		path_put(&copy);

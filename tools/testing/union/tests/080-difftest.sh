@@ -22,7 +22,7 @@
 # operation and both results, with the command that runs that seed alone.
 # DIFFTEST_SEEDS / DIFFTEST_OPS in the environment change the seeds
 # (default "1 2 3"; QUICK=1: one of them) and the operations per seed
-# (200); DIFFTEST_SKIP
+# (200; QUICK=1: 120); DIFFTEST_SKIP
 # leaves things out while exploring past a known difference (difftest.py).
 # The diagnostics give each seed's operation counts per kind.
 # uppers: tmpfs ext2 jffs2
@@ -39,6 +39,7 @@ case $QUICK:$UPPER in
 esac
 SEEDS=${DIFFTEST_SEEDS:-$quick}
 NOPS=${DIFFTEST_OPS:-200}
+[ "$QUICK" = 1 ] && NOPS=${DIFFTEST_OPS:-120}
 HALF=$((NOPS / 2))
 DT=$UNION_TOOLS/difftest.py
 declare -A broken	# seeds that differed: not compared any further
