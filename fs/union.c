@@ -405,6 +405,9 @@ static int union_check_top(struct vfsmount *top, int mnt_flags)
 		return -EINVAL;
 	if (!(sb->s_iflags & SB_I_UNION_UPPER) || top->mnt_root != sb->s_root)
 		return -EOPNOTSUPP;
+	/* Copies are made unmapped: an idmapped top would skew every owner. */
+	if (is_idmapped_mnt(top))
+		return -EINVAL;
 	if (WARN_ON_ONCE(!iop->whiteout || !iop->fallthru || !iop->set_complete))
 		return -EOPNOTSUPP;
 	/* The top layer belongs to this union alone. */
@@ -524,24 +527,6 @@ out_free:
 	put_cred(um->creator_cred);
 	kfree(um);
 	return err;
-}
-
-/*
- * move_mount() of a detached mount made with fsmount(MOUNT_ATTR_UNION)
- * failed after union_attach() (ENOMEM, ENOSPC): the mount stays detached,
- * a plain mount of its filesystem again, and may be attached anew.  Only
- * its creator could reach it meanwhile, through its descriptor; dentries
- * it looked up in that window keep what they found below until evicted.
- */
-void union_attach_undo(struct super_block *sb)
-{
-	struct dentry *root = sb->s_root;
-
-	d_union_release(root);
-	spin_lock(&root->d_lock);
-	root->d_flags &= ~DCACHE_UNION_RESOLVED;
-	spin_unlock(&root->d_lock);
-	union_sb_release(sb);
 }
 
 /* The top layer's superblock is going away. */

@@ -200,7 +200,6 @@ void d_union_release(struct dentry *dentry);
 void d_union_set_resolved(struct dentry *dentry);
 int union_attach(const struct path *mountpoint, struct vfsmount *top,
 		 int mnt_flags);
-void union_attach_undo(struct super_block *sb);
 void union_sb_release(struct super_block *sb);
 const struct cred *union_override_creds(struct super_block *sb);
 void union_save_times(struct inode *inode, struct union_times *times);
@@ -315,10 +314,6 @@ static inline int union_attach(const struct path *mountpoint,
 			       struct vfsmount *top, int mnt_flags)
 {
 	return -EINVAL;
-}
-
-static inline void union_attach_undo(struct super_block *sb)
-{
 }
 
 static inline void union_sb_release(struct super_block *sb)

@@ -5,12 +5,14 @@ the call that failed and its errno ("fsmount: EBUSY").
 
   newmount.py new FSTYPE SOURCE TARGET [union] [KEY=VALUE...]
         fsopen(FSTYPE), fsconfig() "source" (unless SOURCE is "-") and
-        each KEY=VALUE, FSCONFIG_CMD_CREATE, fsmount() (with
-        MOUNT_ATTR_UNION if "union" is given), move_mount() to TARGET
-  newmount.py clone PATH TARGET
+        each KEY=VALUE, FSCONFIG_CMD_CREATE, fsmount(), move_mount() to
+        TARGET (with MOVE_MOUNT_UNION if "union" is given)
+  newmount.py clone PATH TARGET [union]
         open_tree(PATH, OPEN_TREE_CLONE), move_mount() to TARGET
+  newmount.py move PATH TARGET [union]
+        move_mount() of the mount at PATH to TARGET
   newmount.py setattr PATH ATTR
-        mount_setattr(PATH, attr_set=ATTR), e.g. 0x400000
+        mount_setattr(PATH, attr_set=ATTR), e.g. 0x1 (read-only)
 """
 
 import ctypes
@@ -28,8 +30,8 @@ SYS_FSMOUNT = 432
 SYS_MOUNT_SETATTR = 442
 FSCONFIG_SET_STRING = 1
 FSCONFIG_CMD_CREATE = 6
-MOUNT_ATTR_UNION = 0x00400000
 MOVE_MOUNT_F_EMPTY_PATH = 0x4
+MOVE_MOUNT_UNION = 0x400
 OPEN_TREE_CLONE = 1
 AT_FDCWD = -100
 
@@ -49,9 +51,9 @@ def b(s):
     return s.encode()
 
 
-def move(fd, target):
+def move(fd, target, union):
     call("move_mount", SYS_MOVE_MOUNT, fd, b(""), AT_FDCWD, b(target),
-         MOVE_MOUNT_F_EMPTY_PATH)
+         MOVE_MOUNT_F_EMPTY_PATH | (MOVE_MOUNT_UNION if union else 0))
 
 
 def new(fstype, source, target, rest):
@@ -68,29 +70,35 @@ def new(fstype, source, target, rest):
              b(v), 0)
     call("fsconfig create", SYS_FSCONFIG, fs, FSCONFIG_CMD_CREATE, None,
          None, 0)
-    mfd = call("fsmount", SYS_FSMOUNT, fs, 0,
-               MOUNT_ATTR_UNION if union else 0)
-    move(mfd, target)
+    mfd = call("fsmount", SYS_FSMOUNT, fs, 0, 0)
+    move(mfd, target, union)
 
 
-def clone(path, target):
+def clone(path, target, union):
     fd = call("open_tree", SYS_OPEN_TREE, AT_FDCWD, b(path), OPEN_TREE_CLONE)
-    move(fd, target)
+    move(fd, target, union)
+
+
+def move_attached(path, target, union):
+    call("move_mount", SYS_MOVE_MOUNT, AT_FDCWD, b(path), AT_FDCWD,
+         b(target), MOVE_MOUNT_UNION if union else 0)
 
 
 def setattr(path, attr):
-    buf = ctypes.create_string_buffer(struct.pack("=QQQQ", int(attr, 0), 0,
-                                                  0, 0))
+    raw = struct.pack("=QQQQ", int(attr, 0), 0, 0, 0)
+    buf = (ctypes.c_char * len(raw)).from_buffer_copy(raw)
     call("mount_setattr", SYS_MOUNT_SETATTR, AT_FDCWD, b(path), 0, buf,
-         len(buf.raw))
+         len(raw))
 
 
 def main():
     try:
         if len(sys.argv) >= 5 and sys.argv[1] == "new":
             new(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
-        elif len(sys.argv) == 4 and sys.argv[1] == "clone":
-            clone(sys.argv[2], sys.argv[3])
+        elif len(sys.argv) in (4, 5) and sys.argv[1] == "clone":
+            clone(sys.argv[2], sys.argv[3], sys.argv[4:] == ["union"])
+        elif len(sys.argv) in (4, 5) and sys.argv[1] == "move":
+            move_attached(sys.argv[2], sys.argv[3], sys.argv[4:] == ["union"])
         elif len(sys.argv) == 4 and sys.argv[1] == "setattr":
             setattr(sys.argv[2], sys.argv[3])
         else:
