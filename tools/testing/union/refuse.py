@@ -56,6 +56,19 @@ def run_ops(ops):
     return "".join(one(op) + "\n" for op in ops)
 
 
+def fork_ops(ops):
+    """Make the calls in a child; returns its pid and the pipe its
+    results come through."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        os.write(w, run_ops(ops).encode())
+        os._exit(0)
+    os.close(w)
+    return pid, r
+
+
 def fail(what):
     err = ctypes.get_errno()
     raise SystemExit("refuse.py: %s: %s" % (what, os.strerror(err)))
@@ -122,13 +135,7 @@ def fanotify(top, ops):
     if libc.fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN_PERM,
                           AT_FDCWD, top.encode()) < 0:
         fail("fanotify_mark")
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(r)
-        os.write(w, run_ops(ops).encode())
-        os._exit(0)
-    os.close(w)
+    pid, r = fork_ops(ops)
     out = b""
     denied = 0
     while True:
@@ -158,13 +165,7 @@ def lease(path, ops):
     signal.signal(signal.SIGIO, signal.SIG_IGN)
     hfd = os.open(path, os.O_RDONLY)
     fcntl.fcntl(hfd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(r)
-        os.write(w, run_ops(ops).encode())
-        os._exit(0)
-    os.close(w)
+    pid, r = fork_ops(ops)
     out = b""
     while True:
         chunk = os.read(r, 65536)
