@@ -443,6 +443,262 @@ static int union_hold_lower(struct union_mount *um, const struct path *lower)
 	return err;
 }
 
+/*
+ * Views
+ *
+ * A lower non-directory that a lookup finds is returned on a view of its
+ * layer, not on the lower mount itself, which would answer for itself
+ * and not for the union: a set-uid lower file would run set-uid from a
+ * nosuid union.  A view is a private mount of the lower layer (never in
+ * a namespace), one per union mount and layer, made on first use: a bind
+ * mount of a union, or its copy in a new mount namespace, has views of
+ * its own.  It carries that mount's nosuid, nodev, noexec and nosymfollow
+ * on top of the lower mount's own (it gives nothing the lower mount does
+ * not), and its parent is that mount, at that mount's root: paths in
+ * /proc, mount IDs and statfs() answer for the union.
+ */
+
+/* Which of its union mount's views is @view?  -1 once that mount is gone. */
+static int union_view_index(struct vfsmount *view, unsigned int nr_lowers)
+{
+	struct mount *m = real_mount(view);
+	struct vfsmount **views;
+	unsigned int i;
+	int found = -1;
+
+	rcu_read_lock();
+	views = READ_ONCE(READ_ONCE(m->mnt_parent)->mnt_union_views);
+	for (i = 0; views && i < nr_lowers; i++) {
+		if (READ_ONCE(views[i]) == view)
+			found = i;
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+/**
+ * union_layer_index - which layer of a union a lower mount is
+ * @sb: the union's top layer
+ * @lower: a layer's mount, as the stacks have it, or a view of one
+ *
+ * Returns the layer's index in the stacks, topmost first, or -1.
+ */
+int union_layer_index(struct super_block *sb, struct vfsmount *lower)
+{
+	struct union_mount *um = READ_ONCE(sb->s_union);
+	unsigned int i;
+
+	if (!um)
+		return -1;
+	if (lower->mnt_flags & MNT_UNION_LOWER)
+		return union_view_index(lower, um->nr_lowers);
+	for (i = 0; i < um->nr_lowers; i++) {
+		if (um->lowers[i] == lower)
+			return i;
+	}
+	return -1;
+}
+
+/**
+ * union_view_rcu - a union mount's view of a lower layer, if made yet
+ * @mnt: the union mount
+ * @lower: the layer's mount, as the stacks have it
+ *
+ * NULL when there is none yet: the caller takes the way that makes it.
+ */
+struct vfsmount *union_view_rcu(struct vfsmount *mnt, struct vfsmount *lower)
+{
+	struct vfsmount **views;
+	int i = union_layer_index(mnt->mnt_sb, lower);
+
+	views = READ_ONCE(real_mount(mnt)->mnt_union_views);
+	if (WARN_ON_ONCE(i < 0) || !views)
+		return NULL;
+	return READ_ONCE(views[i]);
+}
+
+/* The directory of @layer that @mnt's root shows, for the view's root. */
+static struct dentry *union_view_root_dentry(struct vfsmount *mnt,
+					     struct vfsmount *layer)
+{
+	struct union_dir *ud = union_stack(&(struct path){ .mnt = mnt, .dentry = mnt->mnt_root });
+	struct union_dir *root = mnt->mnt_sb->s_root->d_union_dir;
+	unsigned int i;
+
+	for (i = 0; ud && i < ud->count; i++) {
+		if (ud->layers[i].mnt == layer)
+			return ud->layers[i].dentry;
+	}
+	/*
+	 * The bind mount of a directory that has nothing in this layer, or
+	 * whose stack is a renamed directory's: paths of what it shows from
+	 * the layer start at the layer's root.
+	 */
+	for (i = 0; i < root->count; i++) {
+		if (root->layers[i].mnt == layer)
+			return root->layers[i].dentry;
+	}
+	return ERR_PTR(-EINVAL);
+}
+
+/**
+ * union_view - a union mount's view of a lower layer, made if need be
+ * @mnt: the union mount
+ * @lower: the layer's mount, as the stacks have it
+ *
+ * Returns the view, which lives as long as @mnt (not referenced).
+ */
+struct vfsmount *union_view(struct vfsmount *mnt, struct vfsmount *lower)
+{
+	struct mount *m = real_mount(mnt);
+	struct vfsmount **views, *view;
+	struct dentry *root;
+	int i = union_layer_index(mnt->mnt_sb, lower);
+
+	if (WARN_ON_ONCE(i < 0))
+		return ERR_PTR(-EINVAL);
+	views = READ_ONCE(m->mnt_union_views);
+	if (!views) {
+		struct vfsmount **new;
+
+		new = kcalloc(mnt->mnt_sb->s_union->nr_lowers, sizeof(*new),
+			      GFP_KERNEL);
+		if (!new)
+			return ERR_PTR(-ENOMEM);
+		views = cmpxchg(&m->mnt_union_views, NULL, new);
+		if (views)
+			kfree(new);
+		else
+			views = new;
+	}
+	view = READ_ONCE(views[i]);
+	if (view)
+		return view;
+	root = union_view_root_dentry(mnt, lower);
+	if (IS_ERR(root))
+		return ERR_CAST(root);
+	view = mnt_union_view(&(struct path){ .mnt = lower, .dentry = root }, mnt);
+	if (IS_ERR(view))
+		return view;
+	if (cmpxchg(&views[i], NULL, view)) {
+		/* Another walk made it first. */
+		kern_unmount(view);
+		view = READ_ONCE(views[i]);
+	}
+	return view;
+}
+
+/*
+ * Of the flags of a mount, those a view of a lower layer takes from both
+ * the lower mount and the union's.
+ */
+#define UNION_VIEW_FLAGS \
+	(MNT_NOSUID | MNT_NODEV | MNT_NOEXEC | MNT_NOSYMFOLLOW)
+
+/* The flags of @view, a view for @top of the layer @lower. */
+unsigned int union_view_flags(struct vfsmount *view, struct vfsmount *lower,
+			      struct vfsmount *top)
+{
+	return (view->mnt_flags & ~UNION_VIEW_FLAGS) | MNT_READONLY |
+	       MNT_UNION_LOWER |
+	       ((lower->mnt_flags | top->mnt_flags) & UNION_VIEW_FLAGS);
+}
+
+/**
+ * union_views_set_flags - a union mount's flags changed
+ * @top: the union mount
+ *
+ * Its views take the new flags.  The caller holds mount_lock for writing,
+ * as for any change of mount flags.
+ */
+void union_views_set_flags(struct vfsmount *top)
+{
+	struct vfsmount **views = real_mount(top)->mnt_union_views;
+	struct union_mount *um = top->mnt_sb->s_union;
+	unsigned int i;
+
+	for (i = 0; views && i < um->nr_lowers; i++) {
+		if (views[i])
+			WRITE_ONCE(views[i]->mnt_flags,
+				   union_view_flags(views[i],
+						    um->lowers[i], top));
+	}
+}
+
+/**
+ * union_views_detach - a union mount is being freed
+ * @top: the union mount
+ *
+ * Its views, which open files may keep longer, stop pointing to it.  The
+ * caller holds mount_lock for writing, and frees @top only after an RCU
+ * grace period: a reader of a view's parent under rcu_read_lock() or
+ * mount_lock never sees it freed.  union_views_put() follows, unlocked.
+ */
+void union_views_detach(struct vfsmount *top)
+{
+	struct vfsmount **views = real_mount(top)->mnt_union_views;
+	unsigned int i;
+
+	for (i = 0; views && i < top->mnt_sb->s_union->nr_lowers; i++) {
+		struct mount *m;
+
+		if (!views[i])
+			continue;
+		m = real_mount(views[i]);
+		m->mnt_parent = m;
+		m->mnt_mountpoint = views[i]->mnt_root;
+	}
+}
+
+void union_views_put(struct vfsmount *top)
+{
+	struct vfsmount **views = real_mount(top)->mnt_union_views;
+
+	if (views) {
+		kern_unmount_array(views, top->mnt_sb->s_union->nr_lowers);
+		kfree(views);
+	}
+}
+
+/**
+ * union_view_root - the root of the union mount a path's view stands for
+ * @path: a lower non-directory, as a union returned it
+ * @root: out: that mount's root, referenced
+ *
+ * False for any other path, and once that mount is gone.
+ */
+bool union_view_root(const struct path *path, struct path *root)
+{
+	struct mount *m = real_mount(path->mnt);
+	bool found = false;
+
+	if (likely(!(path->mnt->mnt_flags & MNT_UNION_LOWER)))
+		return false;
+	read_seqlock_excl(&mount_lock);
+	if (mnt_has_parent(m)) {
+		root->mnt = mntget(&m->mnt_parent->mnt);
+		root->dentry = dget(m->mnt_mountpoint);
+		found = true;
+	}
+	read_sequnlock_excl(&mount_lock);
+	return found;
+}
+
+/*
+ * Would a change to the lower file at @path (on a view) fail with EROFS?
+ * Its copy would be made on the union's mount, which may be read-only, as
+ * its view always is.
+ */
+bool union_lower_readonly(const struct path *path)
+{
+	bool ro;
+
+	rcu_read_lock();
+	ro = __mnt_is_readonly(&mnt_reported(real_mount(path->mnt))->mnt);
+	rcu_read_unlock();
+	return ro;
+}
+
 static void union_release_lowers(struct union_mount *um)
 {
 	while (um->nr_lowers) {

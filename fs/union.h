@@ -133,7 +133,10 @@ struct union_mount {
 	struct list_head list;			/* under union_list_lock */
 	atomic_long_t stats[UNION_STAT_NR];
 	unsigned int nr_lowers;
-	/* Kept read-only while the union is up (union_hold_lowers()). */
+	/*
+	 * The lower mounts, as the stacks have them; kept read-only while
+	 * the union is up (union_hold_lower()).
+	 */
 	struct vfsmount *lowers[];
 };
 
@@ -213,9 +216,22 @@ int union_get_redirect(struct dentry *dentry, char **redirect);
 int union_set_redirect(struct vfsmount *mnt, struct dentry *dentry);
 ssize_t union_listxattr(struct dentry *dentry, char *list, size_t size);
 
+int union_layer_index(struct super_block *sb, struct vfsmount *lower);
+struct vfsmount *union_view(struct vfsmount *mnt, struct vfsmount *lower);
+struct vfsmount *union_view_rcu(struct vfsmount *mnt, struct vfsmount *lower);
+unsigned int union_view_flags(struct vfsmount *view, struct vfsmount *lower,
+			      struct vfsmount *top);
+void union_views_set_flags(struct vfsmount *top);
+void union_views_detach(struct vfsmount *top);
+void union_views_put(struct vfsmount *top);
+bool union_view_root(const struct path *path, struct path *root);
+bool union_lower_readonly(const struct path *path);
+
 /* fs/namespace.c */
 bool mnt_hold_union_lower(struct vfsmount *mnt);
 void mnt_put_union_lower(struct vfsmount *mnt);
+struct vfsmount *mnt_union_view(const struct path *lower,
+				struct vfsmount *top);
 
 /* Is @sb a lower layer of a union that is up? */
 static inline bool union_sb_is_lower(struct super_block *sb)
@@ -280,6 +296,7 @@ int union_create_dir(struct inode *dir, struct dentry *dentry,
 		     const struct path *lower);
 struct dentry *union_lookup_one(struct dentry *dir, const char *name,
 				unsigned int len);
+int union_lower_permission(const struct path *path, int mask);
 int union_find_lower(struct dentry *dir, struct union_dir *ud,
 		     const struct qstr *name, bool fallthru,
 		     struct path *found, unsigned int *layer);
@@ -323,6 +340,25 @@ static inline void union_sb_release(struct super_block *sb)
 static inline bool union_sb_is_lower(struct super_block *sb)
 {
 	return false;
+}
+
+static inline void union_views_set_flags(struct vfsmount *top)
+{
+}
+
+static inline bool union_view_root(const struct path *path, struct path *root)
+{
+	return false;
+}
+
+static inline bool union_lower_readonly(const struct path *path)
+{
+	return true;
+}
+
+static inline int union_lower_permission(const struct path *path, int mask)
+{
+	return -EROFS;
 }
 
 static inline int union_readdir_copyup(struct file *file)

@@ -474,17 +474,13 @@ bool union_index_hides(const struct dentry *dir, const struct qstr *name)
 static int union_index_name(struct super_block *sb, const struct path *lower,
 			    char *buf)
 {
-	struct union_dir *root = READ_ONCE(sb->s_root->d_union_dir);
-	unsigned int i;
+	int i = union_layer_index(sb, lower->mnt);
 
-	for (i = 0; root && i < root->count; i++) {
-		if (root->layers[i].mnt == lower->mnt) {
-			snprintf(buf, UNION_INDEX_NAME_MAX, "%u-%lx", i,
-				 d_inode(lower->dentry)->i_ino);
-			return 0;
-		}
-	}
-	return -EXDEV;
+	if (i < 0)
+		return -EXDEV;
+	snprintf(buf, UNION_INDEX_NAME_MAX, "%d-%lx", i,
+		 d_inode(lower->dentry)->i_ino);
+	return 0;
 }
 
 /* The index directory of @sb, referenced; made when @create. */
@@ -1026,16 +1022,16 @@ int union_change(const struct union_origin *o, const struct path *lower,
  * @copy: out: its copy on the top layer, referenced
  *
  * For the changes made through a descriptor of a lower file, which
- * otherwise fail with EROFS.  Only a descriptor opened through a union
- * knows where the union shows the file (union_file_copyup()); any other
- * descriptor of a read-only mount gets EROFS, also one of a mount that is
- * now a union's lower layer.
+ * otherwise fail with EROFS.  Only a descriptor opened through a union is
+ * on a union's view of a layer, and knows where the union shows the file
+ * (union_file_copyup()); any other descriptor of a read-only mount gets
+ * EROFS, also one of a mount that is now a union's lower layer.
  */
 int union_copyup_path(const struct path *path, struct path *copy)
 {
 	int err;
 
-	if (d_is_dir(path->dentry) || !__mnt_is_readonly(path->mnt))
+	if (d_is_dir(path->dentry) || !(path->mnt->mnt_flags & MNT_UNION_LOWER))
 		return -EROFS;
 	err = union_file_copyup(path, copy);
 	return err == -ENOENT ? -EROFS : err;

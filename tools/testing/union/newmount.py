@@ -13,6 +13,9 @@ the call that failed and its errno ("fsmount: EBUSY").
         move_mount() of the mount at PATH to TARGET
   newmount.py setattr PATH ATTR
         mount_setattr(PATH, attr_set=ATTR), e.g. 0x1 (read-only)
+  newmount.py idmap PATH
+        open_tree(PATH, OPEN_TREE_CLONE), then mount_setattr() of the
+        clone with MOUNT_ATTR_IDMAP (a user namespace mapping 0 to 1000)
 """
 
 import ctypes
@@ -34,6 +37,9 @@ MOVE_MOUNT_F_EMPTY_PATH = 0x4
 MOVE_MOUNT_UNION = 0x400
 OPEN_TREE_CLONE = 1
 AT_FDCWD = -100
+AT_EMPTY_PATH = 0x1000
+MOUNT_ATTR_IDMAP = 0x100000
+CLONE_NEWUSER = 0x10000000
 
 
 class Failed(Exception):
@@ -79,6 +85,41 @@ def clone(path, target, union):
     move(fd, target, union)
 
 
+def userns_fd():
+    """A user namespace mapping 0 to 1000, held by a child process."""
+    r, w = os.pipe()
+    ready_r, ready_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(w)
+        os.close(ready_r)
+        if libc.unshare(CLONE_NEWUSER) == 0:
+            os.write(ready_w, b"u")
+            os.read(r, 1)
+        os._exit(0)
+    os.close(r)
+    os.close(ready_w)
+    if os.read(ready_r, 1) != b"u":
+        raise Failed("unshare: failed")
+    try:
+        for name, text in (("uid_map", "0 1000 1"), ("setgroups", "deny"),
+                           ("gid_map", "0 1000 1")):
+            with open("/proc/%d/%s" % (pid, name), "w") as f:
+                f.write(text)
+        return os.open("/proc/%d/ns/user" % pid, os.O_RDONLY)
+    finally:
+        os.close(w)
+        os.waitpid(pid, 0)
+
+
+def idmap(path):
+    fd = call("open_tree", SYS_OPEN_TREE, AT_FDCWD, b(path), OPEN_TREE_CLONE)
+    raw = struct.pack("=QQQQ", MOUNT_ATTR_IDMAP, 0, 0, userns_fd())
+    buf = (ctypes.c_char * len(raw)).from_buffer_copy(raw)
+    call("mount_setattr", SYS_MOUNT_SETATTR, fd, b(""), AT_EMPTY_PATH, buf,
+         len(raw))
+
+
 def move_attached(path, target, union):
     call("move_mount", SYS_MOVE_MOUNT, AT_FDCWD, b(path), AT_FDCWD,
          b(target), MOVE_MOUNT_UNION if union else 0)
@@ -99,6 +140,8 @@ def main():
             clone(sys.argv[2], sys.argv[3], sys.argv[4:] == ["union"])
         elif len(sys.argv) in (4, 5) and sys.argv[1] == "move":
             move_attached(sys.argv[2], sys.argv[3], sys.argv[4:] == ["union"])
+        elif len(sys.argv) == 3 and sys.argv[1] == "idmap":
+            idmap(sys.argv[2])
         elif len(sys.argv) == 4 and sys.argv[1] == "setattr":
             setattr(sys.argv[2], sys.argv[3])
         else:
