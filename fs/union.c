@@ -458,16 +458,22 @@ static int union_hold_lower(struct union_mount *um, const struct path *lower)
  * /proc, mount IDs and statfs() answer for the union.
  */
 
-/* Which of its union mount's views is @view?  -1 once that mount is gone. */
-static int union_view_index(struct vfsmount *view, unsigned int nr_lowers)
+/*
+ * Which of its union mount's views is @view, a view of a layer of @sb's
+ * union?  -1 once that mount is gone.
+ */
+static int union_view_index(struct super_block *sb, struct vfsmount *view,
+			    unsigned int nr_lowers)
 {
-	struct mount *m = real_mount(view);
-	struct vfsmount **views;
+	struct mount *m = real_mount(view), *parent;
+	struct vfsmount **views = NULL;
 	unsigned int i;
 	int found = -1;
 
 	rcu_read_lock();
-	views = READ_ONCE(READ_ONCE(m->mnt_parent)->mnt_union_views);
+	parent = READ_ONCE(m->mnt_parent);
+	if (parent != m && parent->mnt.mnt_sb == sb)
+		views = READ_ONCE(parent->mnt_union_views);
 	for (i = 0; views && i < nr_lowers; i++) {
 		if (READ_ONCE(views[i]) == view)
 			found = i;
@@ -491,7 +497,7 @@ int union_layer_index(struct super_block *sb, struct vfsmount *lower)
 	if (!um)
 		return -1;
 	if (lower->mnt_flags & MNT_UNION_LOWER)
-		return union_view_index(lower, um->nr_lowers);
+		return union_view_index(sb, lower, um->nr_lowers);
 	for (i = 0; i < um->nr_lowers; i++) {
 		if (um->lowers[i] == lower)
 			return i;
@@ -514,14 +520,15 @@ struct vfsmount *union_view_rcu(struct vfsmount *mnt, struct vfsmount *lower)
 	views = READ_ONCE(real_mount(mnt)->mnt_union_views);
 	if (WARN_ON_ONCE(i < 0) || !views)
 		return NULL;
-	return READ_ONCE(views[i]);
+	return smp_load_acquire(&views[i]);
 }
 
 /* The directory of @layer that @mnt's root shows, for the view's root. */
 static struct dentry *union_view_root_dentry(struct vfsmount *mnt,
 					     struct vfsmount *layer)
 {
-	struct union_dir *ud = union_stack(&(struct path){ .mnt = mnt, .dentry = mnt->mnt_root });
+	struct path top = { .mnt = mnt, .dentry = mnt->mnt_root };
+	struct union_dir *ud = union_stack(&top);
 	struct union_dir *root = mnt->mnt_sb->s_root->d_union_dir;
 	unsigned int i;
 
@@ -571,29 +578,15 @@ struct vfsmount *union_view(struct vfsmount *mnt, struct vfsmount *lower)
 		else
 			views = new;
 	}
-	view = READ_ONCE(views[i]);
+	view = smp_load_acquire(&views[i]);
 	if (view)
 		return view;
 	root = union_view_root_dentry(mnt, lower);
 	if (IS_ERR(root))
 		return ERR_CAST(root);
-	view = mnt_union_view(&(struct path){ .mnt = lower, .dentry = root }, mnt);
-	if (IS_ERR(view))
-		return view;
-	if (cmpxchg(&views[i], NULL, view)) {
-		/* Another walk made it first. */
-		kern_unmount(view);
-		view = READ_ONCE(views[i]);
-	}
-	return view;
+	return mnt_union_view(&(struct path){ .mnt = lower, .dentry = root },
+			      mnt, &views[i]);
 }
-
-/*
- * Of the flags of a mount, those a view of a lower layer takes from both
- * the lower mount and the union's.
- */
-#define UNION_VIEW_FLAGS \
-	(MNT_NOSUID | MNT_NODEV | MNT_NOEXEC | MNT_NOSYMFOLLOW)
 
 /* The flags of @view, a view for @top of the layer @lower. */
 unsigned int union_view_flags(struct vfsmount *view, struct vfsmount *lower,
@@ -613,10 +606,11 @@ unsigned int union_view_flags(struct vfsmount *view, struct vfsmount *lower,
  */
 void union_views_set_flags(struct vfsmount *top)
 {
-	struct vfsmount **views = real_mount(top)->mnt_union_views;
+	struct vfsmount **views = READ_ONCE(real_mount(top)->mnt_union_views);
 	struct union_mount *um = top->mnt_sb->s_union;
 	unsigned int i;
 
+	/* Views are published under mount_lock: none is missed. */
 	for (i = 0; views && i < um->nr_lowers; i++) {
 		if (views[i])
 			WRITE_ONCE(views[i]->mnt_flags,
@@ -645,11 +639,12 @@ void union_views_detach(struct vfsmount *top)
 		if (!views[i])
 			continue;
 		m = real_mount(views[i]);
-		m->mnt_parent = m;
-		m->mnt_mountpoint = views[i]->mnt_root;
+		WRITE_ONCE(m->mnt_parent, m);
+		WRITE_ONCE(m->mnt_mountpoint, views[i]->mnt_root);
 	}
 }
 
+/* The union mount @top is being freed, after union_views_detach(). */
 void union_views_put(struct vfsmount *top)
 {
 	struct vfsmount **views = real_mount(top)->mnt_union_views;

@@ -49,6 +49,13 @@ static inline bool union_xattr_name(const char *name)
 			sizeof(UNION_XATTR_PREFIX) - 1);
 }
 
+/*
+ * The flags of a mount that a union's view of a lower layer takes from
+ * both the lower mount and the union's (fs/union.c).
+ */
+#define UNION_VIEW_FLAGS \
+	(MNT_NOSUID | MNT_NODEV | MNT_NOEXEC | MNT_NOSYMFOLLOW)
+
 #ifdef CONFIG_UNION_MOUNT
 
 /* More lowers than this are refused at mount time with -EINVAL. */
@@ -230,8 +237,8 @@ bool union_lower_readonly(const struct path *path);
 /* fs/namespace.c */
 bool mnt_hold_union_lower(struct vfsmount *mnt);
 void mnt_put_union_lower(struct vfsmount *mnt);
-struct vfsmount *mnt_union_view(const struct path *lower,
-				struct vfsmount *top);
+struct vfsmount *mnt_union_view(const struct path *lower, struct vfsmount *top,
+				struct vfsmount **slot);
 
 /* Is @sb a lower layer of a union that is up? */
 static inline bool union_sb_is_lower(struct super_block *sb)
@@ -239,10 +246,16 @@ static inline bool union_sb_is_lower(struct super_block *sb)
 	return atomic_read(&sb->s_union_lowers);
 }
 
-/* Where a walk found a lower non-directory: fs/union_file.c */
+/*
+ * Where a walk found a lower non-directory: fs/union_file.c.  Hashed with
+ * the open files of lower objects, so that a copy-up made before the open
+ * that follows the walk attaches its file is not missed (@copy).
+ */
 struct union_origin {
+	struct hlist_node hash;
 	struct path parent;
 	struct dentry *lower;
+	struct dentry *copy;	/* made since the walk; union_files_lock */
 	bool stage;		/* to be copied once the call's checks pass */
 	unsigned int len;
 	char name[];

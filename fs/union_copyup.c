@@ -846,9 +846,12 @@ static int __union_copyup(const struct path *parent, const struct qstr *name,
 		trace_union_copyup_start(parent->dentry, name, linode, len);
 	if (union_linked(lower)) {
 		dentry = union_copyup_linked(parent, name, lower, len, staged);
+		/* Linked from the index: the copy of @lower, whoever made it. */
+		made = true;
 		/* A top without trusted xattrs: one copy per name, then. */
 		if (dentry != ERR_PTR(-EOPNOTSUPP))
 			goto copied;
+		made = false;
 	}
 	if (S_ISREG(linode->i_mode) && !tmp) {
 		tmp = union_copy_tmpfile(parent, lower, len);
@@ -871,7 +874,13 @@ copied:
 	} else {
 		dput(*dentryp);
 		*dentryp = dentry;
-		union_files_copied(linode, parent->mnt->mnt_sb, dentry);
+		/*
+		 * Not what another task put there meanwhile: that need not be
+		 * a copy of @lower at all, and descriptors of @lower must not
+		 * take it for one.
+		 */
+		if (made)
+			union_files_copied(linode, parent->mnt->mnt_sb, dentry);
 	}
 out_creds:
 	trace_union_copyup_end(parent->dentry, name,

@@ -32,11 +32,16 @@
 
 /*
  * An open file of a lower object, hashed by that object's inode.
- * union_files_lock protects the table and the copy fields; the other
- * fields are set before the entry is hashed and never change.
+ * union_files_lock serializes the changes of the table and of the copy
+ * fields; lookups walk the table under RCU.  The other fields are set
+ * before the entry is hashed and never change.  @copy is published with
+ * smp_store_release() of its dentry, @copy_file with cmpxchg(); both are
+ * dropped only when the file itself goes (union_file_release()), so a
+ * reader holding the file may take a reference to them without a lock.
  */
 struct union_file {
 	struct hlist_node hash;
+	struct rcu_head rcu;
 	struct file *file;
 	struct path parent;		/* where the union showed it */
 	struct path copy;		/* its copy on the top layer */
@@ -47,14 +52,18 @@ struct union_file {
 
 #define UNION_FILES_BITS	8
 static DEFINE_HASHTABLE(union_files, UNION_FILES_BITS);
+/* Walks that found a lower object, until their open attached its file. */
+static DEFINE_HASHTABLE(union_origins, UNION_FILES_BITS);
 static DEFINE_SPINLOCK(union_files_lock);
 
+/* Under rcu_read_lock() or union_files_lock. */
 static struct union_file *union_file_find(struct file *file)
 {
 	struct union_file *uf;
 
-	hash_for_each_possible(union_files, uf, hash,
-			       (unsigned long)file_inode(file)) {
+	hash_for_each_possible_rcu(union_files, uf, hash,
+				   (unsigned long)file_inode(file),
+				   lockdep_is_held(&union_files_lock)) {
 		if (uf->file == file)
 			return uf;
 	}
@@ -82,25 +91,36 @@ void union_origin_set(struct union_origin **origin, const struct path *parent,
 	o->parent = *parent;
 	path_get(&o->parent);
 	o->lower = lower;
+	o->copy = NULL;
 	o->stage = false;
 	o->len = name->len;
 	memcpy(o->name, name->name, name->len);
 	o->name[name->len] = '\0';
+	spin_lock(&union_files_lock);
+	hash_add(union_origins, &o->hash, (unsigned long)d_inode(lower));
+	spin_unlock(&union_files_lock);
 	*origin = o;
 }
 
 void union_origin_free(struct union_origin **origin)
 {
-	if (*origin) {
-		path_put(&(*origin)->parent);
-		kfree(*origin);
+	struct union_origin *o = *origin;
+
+	if (o) {
+		spin_lock(&union_files_lock);
+		hash_del(&o->hash);
+		spin_unlock(&union_files_lock);
+		dput(o->copy);
+		path_put(&o->parent);
+		kfree(o);
 		*origin = NULL;
 	}
 }
 
 /*
  * A walk that ended at @origin's lower object opened @file on it: record
- * the file.  Without memory, the file stays a plain lower file.
+ * the file, with the copy made since the walk, if any.  Without memory,
+ * the file stays a plain lower file.
  */
 void union_file_attach(struct file *file, struct union_origin **origin)
 {
@@ -118,7 +138,11 @@ void union_file_attach(struct file *file, struct union_origin **origin)
 	uf->len = o->len;
 	memcpy(uf->name, o->name, o->len + 1);
 	spin_lock(&union_files_lock);
-	hash_add(union_files, &uf->hash, (unsigned long)file_inode(file));
+	if (o->copy) {
+		uf->copy.mnt = mntget(o->parent.mnt);
+		uf->copy.dentry = dget(o->copy);
+	}
+	hash_add_rcu(union_files, &uf->hash, (unsigned long)file_inode(file));
 	spin_unlock(&union_files_lock);
 	file->f_mode |= FMODE_UNION_LOWER;
 }
@@ -131,7 +155,7 @@ void union_file_release(struct file *file)
 	spin_lock(&union_files_lock);
 	uf = union_file_find(file);
 	if (uf)
-		hash_del(&uf->hash);
+		hash_del_rcu(&uf->hash);
 	spin_unlock(&union_files_lock);
 	if (WARN_ON_ONCE(!uf))
 		return;
@@ -139,21 +163,23 @@ void union_file_release(struct file *file)
 		fput(uf->copy_file);
 	path_put(&uf->copy);
 	path_put(&uf->parent);
-	kfree(uf);
+	kfree_rcu(uf, rcu);
 }
 
 /**
  * union_files_copied - a lower object has been copied up
  * @linode: the lower object's inode
  * @top: the union's top-layer superblock
- * @copy: the copy (dentry on the top layer)
+ * @copy: the copy (dentry on the top layer), made by the caller
  *
  * Files that opened the object through this union read the copy from now
- * on.
+ * on, and so do those that walks found it for and that are still being
+ * opened.
  */
 void union_files_copied(struct inode *linode, struct super_block *top,
 			struct dentry *copy)
 {
+	struct union_origin *o;
 	struct union_file *uf;
 
 	spin_lock(&union_files_lock);
@@ -162,7 +188,12 @@ void union_files_copied(struct inode *linode, struct super_block *top,
 		    uf->parent.mnt->mnt_sb != top || uf->copy.dentry)
 			continue;
 		uf->copy.mnt = mntget(uf->parent.mnt);
-		uf->copy.dentry = dget(copy);
+		smp_store_release(&uf->copy.dentry, dget(copy));
+	}
+	hash_for_each_possible(union_origins, o, hash, (unsigned long)linode) {
+		if (d_inode(o->lower) == linode &&
+		    o->parent.mnt->mnt_sb == top && !o->copy)
+			o->copy = dget(copy);
 	}
 	spin_unlock(&union_files_lock);
 }
@@ -173,7 +204,8 @@ void union_files_copied(struct inode *linode, struct super_block *top,
  *
  * Returns the copy opened for reading, referenced, or NULL while the
  * lower object has no copy (or the copy cannot be opened: the file then
- * goes on reading the lower object).
+ * goes on reading the lower object).  Takes no lock but the first time
+ * after a copy-up.
  */
 struct file *union_file_copy(struct file *file)
 {
@@ -184,17 +216,23 @@ struct file *union_file_copy(struct file *file)
 	/* Others (a fifo, say) are not read through their inode's data. */
 	if (!S_ISREG(file_inode(file)->i_mode))
 		return NULL;
-	spin_lock(&union_files_lock);
+	rcu_read_lock();
 	uf = union_file_find(file);
-	if (uf && uf->copy_file)
-		copy = get_file(uf->copy_file);
-	else if (uf && uf->copy.dentry)
-		path = uf->copy;
-	path_get(&path);
-	spin_unlock(&union_files_lock);
-	if (copy || !path.dentry)
+	if (uf)
+		copy = READ_ONCE(uf->copy_file);
+	if (copy)
+		get_file(copy);
+	else if (!uf || !smp_load_acquire(&uf->copy.dentry))
+		uf = NULL;
+	rcu_read_unlock();
+	if (copy || !uf)
 		return copy;
 
+	/* uf stays: it goes only with @file, which our caller holds. */
+	spin_lock(&union_files_lock);
+	path = uf->copy;
+	path_get(&path);
+	spin_unlock(&union_files_lock);
 	/* Open as the file was: no permission check, its creds. */
 	copy = dentry_open(&path, O_RDONLY |
 			   (file->f_flags & (O_LARGEFILE | O_NOATIME)),
@@ -202,11 +240,8 @@ struct file *union_file_copy(struct file *file)
 	path_put(&path);
 	if (IS_ERR(copy))
 		return NULL;
-	spin_lock(&union_files_lock);
-	uf = union_file_find(file);
-	if (uf && !uf->copy_file)
-		uf->copy_file = get_file(copy);
-	spin_unlock(&union_files_lock);
+	if (cmpxchg(&uf->copy_file, NULL, copy) == NULL)
+		get_file(copy);
 	return copy;
 }
 

@@ -5,7 +5,8 @@
 # when they change (remount, mount_setattr()), and per mount: a bind
 # mount of the union, or its copy in a new mount namespace, has flags of
 # its own.  A lower mount's own nosuid still holds through a union that
-# lacks it.  A union cannot be idmapped (MOUNT_ATTR_IDMAP of a clone:
+# lacks it, and cannot be dropped while the union is up (EBUSY).  A
+# union cannot be idmapped (MOUNT_ATTR_IDMAP of a clone:
 # EINVAL).  access(W_OK) judges a lower file as its copy would be judged,
 # not by the lower filesystem's read-only flag.  The file reports the
 # union's mount: statx() and fdinfo mount IDs (those of mountinfo),
@@ -182,10 +183,14 @@ m=$T/own
 mkdir -p "$m"
 t_mount --bind "$LOWER_DIR" "$m"
 mount -o remount,bind,ro,nosuid "$m" || bail_out "remount of the lower bind failed"
-exec 3< "$m/d/f"
+exec 3< "$m/d/f" 5< "$m"
 t_mount -t tmpfs -o union,mode=0755 own-top "$m"
 check "a union over a nosuid lower mount" is_union "$m"
 assert_eq "$(as_user "$m/bin/suid" -u)" 1000 "a nosuid lower mount: not set-uid through a union without nosuid"
+assert_errno EBUSY mount none /proc/self/fd/5 none remount,bind,rdonly
+assert_errno 0 mount none /proc/self/fd/5 none remount,bind,rdonly,nosuid
+exec 5<&-
+assert_eq "$(as_user "$m/bin/suid" -u)" 1000 "so it stays nosuid"
 exec 4< "$m/d/f"
 assert_eq "$($VIEWS fchmod-held 0600)" EROFS \
 	"fchmod() of the lower mount's own descriptor: EROFS"
