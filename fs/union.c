@@ -520,6 +520,7 @@ struct vfsmount *union_view_rcu(struct vfsmount *mnt, struct vfsmount *lower)
 	views = READ_ONCE(real_mount(mnt)->mnt_union_views);
 	if (WARN_ON_ONCE(i < 0) || !views)
 		return NULL;
+	/* Pairs with mnt_union_view()'s publication: flags set. */
 	return smp_load_acquire(&views[i]);
 }
 
@@ -578,6 +579,7 @@ struct vfsmount *union_view(struct vfsmount *mnt, struct vfsmount *lower)
 		else
 			views = new;
 	}
+	/* Pairs with mnt_union_view()'s publication: flags set. */
 	view = smp_load_acquire(&views[i]);
 	if (view)
 		return view;

@@ -188,6 +188,7 @@ void union_files_copied(struct inode *linode, struct super_block *top,
 		    uf->parent.mnt->mnt_sb != top || uf->copy.dentry)
 			continue;
 		uf->copy.mnt = mntget(uf->parent.mnt);
+		/* The mount first: union_file_copy() tests the dentry. */
 		smp_store_release(&uf->copy.dentry, dget(copy));
 	}
 	hash_for_each_possible(union_origins, o, hash, (unsigned long)linode) {
@@ -222,6 +223,7 @@ struct file *union_file_copy(struct file *file)
 		copy = READ_ONCE(uf->copy_file);
 	if (copy)
 		get_file(copy);
+	/* Pairs with union_files_copied(): the copy's mount is set. */
 	else if (!uf || !smp_load_acquire(&uf->copy.dentry))
 		uf = NULL;
 	rcu_read_unlock();
@@ -240,7 +242,7 @@ struct file *union_file_copy(struct file *file)
 	path_put(&path);
 	if (IS_ERR(copy))
 		return NULL;
-	if (cmpxchg(&uf->copy_file, NULL, copy) == NULL)
+	if (!cmpxchg(&uf->copy_file, NULL, copy))
 		get_file(copy);
 	return copy;
 }
