@@ -11,8 +11,8 @@
 # the mount(2) way too; a clone of the union's mount
 # (open_tree(OPEN_TREE_CLONE)) is a bind mount of the union and shows the
 # merged tree, and cannot be made a union again.  An idmapped mount
-# cannot become a top layer (not tested here: tmpfs in 6.12 cannot be
-# idmapped).
+# cannot become a top layer (not tested; 064 tests that a union cannot
+# be idmapped).
 # uppers: tmpfs ext2 jffs2
 . "$(dirname "$0")/../lib.sh"
 
