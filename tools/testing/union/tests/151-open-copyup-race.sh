@@ -13,7 +13,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 rounds=40
-[ -n "$QUICK" ] && rounds=15
+[ -n "$QUICK" ] && rounds=10
 src=$T/src
 mkdir -p "$src/d"
 for ((i = 0; i < rounds; i++)); do
