@@ -7,6 +7,7 @@
 # listed; a second listing is the same, in the same order; later changes
 # (new names, removals, a rename over a lower name) show in the next one.
 # uppers: tmpfs ext2 jffs2
+# quick-uppers: ext2
 # timeout: 600
 # mem: 768M
 . "$(dirname "$0")/../lib.sh"
