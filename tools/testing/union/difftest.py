@@ -9,6 +9,13 @@ both, and the trees must stay the same.
 
   difftest.py gen SEED DIR
       make a random tree at DIR (the lower layer's source)
+  difftest.py gen SEED DIR1 DIR2 [DIR3...]
+      make lower layers at DIR1 (topmost) ... DIRn: the bottom one as
+      above, and each one above it shadowing names of those below (names
+      of files with several names among them) and adding its own
+  difftest.py merge REF DIR1 DIR2 [DIR3...]
+      make at REF the merged tree of the layers DIR1 (topmost) ... DIRn
+      as a plain directory, the names of one lower inode linked together
   difftest.py run SEED NOPS UNION REF LOWER [STATE]
       NOPS random operations on UNION and REF (a copy of the lower tree);
       LOWER is the lower layer alone.  With STATE (a file), the run goes
@@ -57,10 +64,11 @@ its reads may fail.  The descriptors are closed before the union is remounted.
 Renames of lower and merged directories are compared like any other
 (their counts are in "rename-lowerdir").
 
-The lower tree the generator makes gives every object a single name (no
-hard links below): copying up a lower file that has several names breaks
-their sharing of an inode, a known gap scheduled for the next issue, and
-the link structure could not be compared exactly.
+Some regular files of the lower tree have two or three names, and a third
+of the operations that pick an existing object pick a name of a file with
+several names: every name must show every change made through another,
+and st_nlink must count the names the merged view has (with several
+layers, not those a layer above hides).
 
 DIFFTEST_PLAIN=1 in the environment checks the script itself on two plain
 directories.  DIFFTEST_SKIP="kind ..." leaves
@@ -334,6 +342,167 @@ def cmd_gen(seed, top):
         shutil.rmtree(top)
 
 
+def lower_stack(dirs, rel):
+    """The merged view at rel of dirs, [(layer, directory)] topmost first,
+    as a union shows it: [(layer, path, lstat)] of the object that is
+    seen, a single non-directory or the directories that merge (down to
+    the first layer where the name is not a directory); [] if no layer has
+    it."""
+    out = []
+    for k, d in dirs:
+        p = os.path.join(d, rel) if rel else d
+        try:
+            st = os.lstat(p)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            if not out:
+                out.append((k, p, st))
+            break
+        out.append((k, p, st))
+    return out
+
+
+def merged_paths(dirs):
+    """Every path of the merged view of dirs -> its lower_stack."""
+    out = {}
+
+    def walk(rel, below):
+        for name in NAMES:
+            r = os.path.join(rel, name) if rel else name
+            stack = lower_stack(below, name)
+            if not stack:
+                continue
+            out[r] = stack
+            if stat.S_ISDIR(stack[0][2].st_mode):
+                walk(r, [(k, p) for k, p, _ in stack])
+    walk("", list(enumerate(dirs)))
+    return out
+
+
+def cmd_gen_layers(seed, dirs):
+    """Lower layers at dirs, topmost first: the bottom one as gen makes
+    it; each one above shadows names of the layers below (a file over a
+    file or over a directory, a directory over a file, a directory that
+    merges with one below), names of multiply-linked files among them,
+    and adds names and hard links of its own."""
+    cmd_gen(seed, dirs[-1])
+    rnd = random.Random("layers-%d" % seed)
+
+    def own(p):
+        if rnd.random() < 0.35:
+            os.chown(p, rnd.choice(IDS), rnd.choice(IDS),
+                     follow_symlinks=False)
+
+    def make_file(p):
+        with open(p, "wb") as f:
+            f.write(content(rnd))
+        own(p)
+        os.chmod(p, rnd.choice([0o644, 0o600, 0o755, 0o4755, 0o000]))
+        if rnd.random() < 0.3:
+            rand_xattrs(rnd, p)
+        t = rnd.randrange(TIME_MIN, TIME_MAX)
+        os.utime(p, (t, t))
+
+    for j in range(len(dirs) - 2, -1, -1):
+        top = dirs[j]
+        below = merged_paths(dirs[j + 1:])
+        inodes = {}
+        for r, stack in below.items():
+            k, _, st = stack[0]
+            if stat.S_ISREG(st.st_mode) and st.st_nlink > 1:
+                inodes.setdefault((k, st.st_ino), []).append(r)
+        hide = set()
+        for names in inodes.values():
+            if rnd.random() < 0.7:
+                hide.add(rnd.choice(sorted(names)))
+        for r in sorted(below):
+            if r not in hide and rnd.random() < 0.12:
+                hide.add(r)
+        os.makedirs(top)
+        made = []
+        for r in sorted(hide):
+            if any(r.startswith(h + "/") for h in hide):
+                continue	# a name above it is hidden already
+            p = os.path.join(top, r)
+            parent = os.path.dirname(r)
+            if parent and not os.path.isdir(os.path.join(top, parent)):
+                os.makedirs(os.path.join(top, parent))
+                made.append(parent)
+            if r.count("/") < MAX_DEPTH and rnd.random() < 0.3:
+                os.mkdir(p)
+                made.append(r)
+                make_file(os.path.join(p, rnd.choice(NAMES)))
+            else:
+                make_file(p)
+        # Names of its own, and hard links among them.
+        files = [r for r in walk_paths(top) if os.path.isfile(
+            os.path.join(top, r)) and not os.path.islink(os.path.join(top, r))]
+        for r in rnd.sample(files, min(len(files), 3)):
+            d = os.path.dirname(r)
+            new = os.path.join(d, rnd.choice(NAMES)) if d else rnd.choice(NAMES)
+            if not os.path.lexists(os.path.join(top, new)):
+                os.link(os.path.join(top, r), os.path.join(top, new))
+        # The directories of this layer (made as parents above, or to
+        # shadow): owners, modes, mtimes, deepest first.
+        for r in sorted(walk_paths(top), key=lambda q: -q.count("/")):
+            p = os.path.join(top, r)
+            if os.path.isdir(p) and not os.path.islink(p):
+                own(p)
+                os.chmod(p, rnd.choice([0o755, 0o700, 0o775, 0o1777]))
+                t = rnd.randrange(TIME_MIN, TIME_MAX)
+                os.utime(p, (t, t))
+    return 0
+
+
+def copy_attrs(src, st, dst):
+    """Owner, mode, user xattrs and times of src (lstat st) onto dst."""
+    os.chown(dst, st.st_uid, st.st_gid, follow_symlinks=False)
+    if not stat.S_ISLNK(st.st_mode):
+        os.chmod(dst, stat.S_IMODE(st.st_mode))
+        for n in os.listxattr(src, follow_symlinks=False):
+            os.setxattr(dst, n, os.getxattr(src, n, follow_symlinks=False),
+                        follow_symlinks=False)
+    os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
+
+
+def cmd_merge(ref, dirs):
+    """Make at ref the merged tree of the layers dirs (topmost first), as
+    a plain directory: what a union of them must show, names of one lower
+    inode made hard links of one another."""
+    first = {}	# (layer, inode number) -> its first name in ref
+
+    def merge(rel, below):
+        for name in NAMES:
+            r = os.path.join(rel, name) if rel else name
+            stack = lower_stack(below, name)
+            if not stack:
+                continue
+            k, src, st = stack[0]
+            dst = os.path.join(ref, r)
+            if stat.S_ISDIR(st.st_mode):
+                os.mkdir(dst)
+                merge(r, [(k, p) for k, p, _ in stack])
+                copy_attrs(src, st, dst)
+                continue
+            key = (k, st.st_ino)
+            if key in first:
+                os.link(first[key], dst)
+                continue
+            first[key] = dst
+            if stat.S_ISREG(st.st_mode):
+                shutil.copyfile(src, dst)
+            elif stat.S_ISLNK(st.st_mode):
+                os.symlink(os.readlink(src), dst)
+            else:
+                os.mknod(dst, st.st_mode, st.st_rdev)
+            copy_attrs(src, st, dst)
+
+    os.makedirs(ref)
+    merge("", list(enumerate(dirs)))
+    return 0
+
+
 # --- the model -------------------------------------------------------------
 
 def walk_paths(top):
@@ -427,8 +596,15 @@ class Run:
         return os.path.join(d, name) if d else name
 
     def rand_existing(self, types):
+        """Any existing object; a third of the time, if there are any, a
+        name of a file with several names."""
         if not types:
             return None
+        if self.rnd.random() < 0.33:
+            linked = sorted(p for p, t in types.items() if t == "file" and
+                            self.ref_stat(p).st_nlink > 1)
+            if linked:
+                return self.rnd.choice(linked)
         return self.rnd.choice(sorted(types))
 
     def rand_target(self, types, want=None):
@@ -992,6 +1168,10 @@ def main(argv):
     try:
         if len(argv) == 4 and argv[1] == "gen":
             return cmd_gen(int(argv[2]), argv[3])
+        if len(argv) >= 5 and argv[1] == "gen":
+            return cmd_gen_layers(int(argv[2]), argv[3:])
+        if len(argv) >= 4 and argv[1] == "merge":
+            return cmd_merge(argv[2], argv[3:])
         if len(argv) in (7, 8) and argv[1] == "run":
             run = Run(int(argv[2]), argv[4], argv[5], argv[6])
             state = argv[7] if len(argv) == 8 else None
