@@ -743,8 +743,14 @@ int union_attach(const struct path *mountpoint, struct vfsmount *top,
 		kfree(ud);
 		return -ENOMEM;
 	}
+	mutex_init(&um->shown_lock);
+	if (n > 1)
+		um->shown = kcalloc(n, sizeof(*um->shown), GFP_KERNEL);
 	um->creator_cred = prepare_creds();
-	if (!um->creator_cred) {
+	if (!um->creator_cred || (n > 1 && !um->shown)) {
+		if (um->creator_cred)
+			put_cred(um->creator_cred);
+		kfree(um->shown);
 		kfree(um);
 		kfree(ud);
 		return -ENOMEM;
@@ -778,8 +784,23 @@ out_free:
 	union_dir_free(ud);
 	union_release_lowers(um);
 	put_cred(um->creator_cred);
+	kfree(um->shown);
 	kfree(um);
 	return err;
+}
+
+/* The counts of union_lower_nlink(). */
+static void union_shown_free(struct union_mount *um)
+{
+	unsigned int i;
+
+	for (i = 0; um->shown && i < um->nr_lowers; i++) {
+		if (um->shown[i]) {
+			xa_destroy(um->shown[i]);
+			kfree(um->shown[i]);
+		}
+	}
+	kfree(um->shown);
 }
 
 /* The top layer's superblock is going away. */
@@ -792,9 +813,11 @@ void union_sb_release(struct super_block *sb)
 		list_del(&um->list);
 		mutex_unlock(&union_list_lock);
 		sb->s_union = NULL;
+		union_shown_free(um);
 		union_release_lowers(um);
 		put_cred(um->creator_cred);
-		kfree(um);
+		/* union_getattr_lower() may still look at it. */
+		kfree_rcu(um, rcu);
 	}
 }
 
@@ -906,7 +929,6 @@ static void union_names_free(struct union_names *names)
 	kvfree(names->table);
 }
 
-/* Read @file's directory to the end; iterate_dir() without its locking. */
 /*
  * iterate_dir() of a lower directory, whose lock nests inside the top
  * layer's: the first listing after a stack was made reads the lower
@@ -972,6 +994,275 @@ static int union_read_names(const struct path *dir, struct union_names *names)
 	err = union_iterate_names(file, names, false);
 	fput(file);
 	return err;
+}
+
+/*
+ * The names of lower files that the merged view shows
+ *
+ * A regular file's st_nlink counts all its names in its own file system,
+ * also those that a lower layer above it hides (with an entry of the same
+ * name, a whiteout, or an opaque directory above one of its directories).
+ * In the merged view, st_nlink must count the names the view shows.  What
+ * a layer hides of the one below it is fixed while the union is up, since
+ * lower layers do not change, but only known by reading the directories:
+ * the first time a count is asked for a layer (union_lower_nlink()), the
+ * part of that layer which the merged view of the lower layers shows is
+ * read once, and its regular names counted per inode number (as readdir
+ * gives it).  The topmost lower layer needs no such walk: only the top
+ * layer is above it, and the union copies a file up, and counts its names
+ * below in the copy, before it hides one of its names.
+ */
+
+/* A directory of the layer being counted, with its stack down to it. */
+struct union_walk {
+	struct list_head list;
+	unsigned int count;
+	struct path layers[] __counted_by(count);	/* the counted one last */
+};
+
+static struct union_walk *union_walk_alloc(unsigned int count)
+{
+	struct union_walk *w = kzalloc(struct_size(w, layers, count),
+				       GFP_KERNEL);
+
+	if (w)
+		w->count = count;
+	return w;
+}
+
+static void union_walk_free(struct union_walk *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->count; i++)
+		path_put(&w->layers[i]);
+	kfree(w);
+}
+
+/*
+ * Is @seen, a name of the counted layer in directory @w, shown by the
+ * layers above it?  Then, for a directory, queue it on @work with its
+ * stack.
+ */
+static int union_shown_name(struct union_walk *w, struct union_seen *seen,
+			    struct xarray *shown, struct list_head *work)
+{
+	struct path *below = &w->layers[w->count - 1];
+	struct union_walk *child;
+	struct dentry *d;
+	unsigned int i, n = 0;
+	void *old;
+	int err;
+
+	child = union_walk_alloc(w->count);
+	if (!child)
+		return -ENOMEM;
+	for (i = 0; i + 1 < w->count; i++) {
+		struct path *above = &w->layers[i];
+		bool hides;
+
+		d = union_lookup_one(above->dentry, seen->name, seen->len);
+		if (IS_ERR(d)) {
+			err = PTR_ERR(d);
+			goto out;
+		}
+		/* A directory merges with one below, unless it is opaque. */
+		if (d_is_dir(d) && seen->d_type != DT_REG &&
+		    !IS_OPAQUE(d_inode(d))) {
+			child->layers[n].mnt = mntget(above->mnt);
+			child->layers[n++].dentry = d;
+			continue;
+		}
+		hides = d_is_positive(d) || !union_see_through(above->dentry, d);
+		dput(d);
+		if (hides) {
+			err = 0;
+			goto out;
+		}
+	}
+	if (seen->d_type == DT_REG) {
+		err = 0;
+		if (seen->ino != (unsigned long)seen->ino)
+			goto out;
+		old = xa_load(shown, seen->ino);
+		err = xa_err(xa_store(shown, seen->ino,
+				      xa_mk_value(old ? xa_to_value(old) + 1 : 1),
+				      GFP_KERNEL));
+		goto out;
+	}
+	/* A directory, or a name readdir gave no type: see what it is. */
+	d = union_lookup_one(below->dentry, seen->name, seen->len);
+	err = PTR_ERR_OR_ZERO(d);
+	if (err)
+		goto out;
+	if (d_is_reg(d) && n == 0) {
+		seen->d_type = DT_REG;
+		seen->ino = d_inode(d)->i_ino;
+		dput(d);
+		union_walk_free(child);
+		return union_shown_name(w, seen, shown, work);
+	}
+	if (!d_is_dir(d)) {
+		dput(d);
+		goto out;
+	}
+	child->layers[n].mnt = mntget(below->mnt);
+	child->layers[n++].dentry = d;
+	child->count = n;
+	list_add(&child->list, work);
+	return 0;
+out:
+	child->count = n;
+	union_walk_free(child);
+	return err;
+}
+
+static int union_shown_dir(struct union_walk *w, struct xarray *shown,
+			   struct list_head *work)
+{
+	struct union_names names = {
+		.ctx.actor = union_collect_name,
+		.chunks = LIST_HEAD_INIT(names.chunks),
+	};
+	struct union_name_chunk *chunk;
+	struct union_seen *seen;
+	int err;
+
+	err = union_read_names(&w->layers[w->count - 1], &names);
+	list_for_each_entry(chunk, &names.chunks, list) {
+		for (seen = union_seen_next(chunk, NULL); seen && !err;
+		     seen = union_seen_next(chunk, seen)) {
+			if (seen->d_type == DT_REG || seen->d_type == DT_DIR ||
+			    seen->d_type == DT_UNKNOWN)
+				err = union_shown_name(w, seen, shown, work);
+		}
+	}
+	union_names_free(&names);
+	return err;
+}
+
+/* Count the names layer @k of @um shows: the walk described above. */
+static struct xarray *union_count_shown(struct union_mount *um,
+					unsigned int k)
+{
+	struct union_dir *root = um->sb->s_root->d_union_dir;
+	struct union_walk *w;
+	struct xarray *shown;
+	LIST_HEAD(work);
+	unsigned int i;
+	int err = 0;
+
+	if (WARN_ON_ONCE(!root || k >= root->count))
+		return ERR_PTR(-EIO);
+	shown = kmalloc(sizeof(*shown), GFP_KERNEL);
+	w = union_walk_alloc(k + 1);
+	if (!shown || !w) {
+		kfree(shown);
+		kfree(w);
+		return ERR_PTR(-ENOMEM);
+	}
+	xa_init(shown);
+	for (i = 0; i <= k; i++) {
+		w->layers[i] = root->layers[i];
+		path_get(&w->layers[i]);
+	}
+	list_add(&w->list, &work);
+	while (!list_empty(&work)) {
+		w = list_first_entry(&work, struct union_walk, list);
+		list_del(&w->list);
+		if (!err && fatal_signal_pending(current))
+			err = -EINTR;
+		if (!err)
+			err = union_shown_dir(w, shown, &work);
+		union_walk_free(w);
+	}
+	if (err) {
+		xa_destroy(shown);
+		kfree(shown);
+		return ERR_PTR(err);
+	}
+	return shown;
+}
+
+/* The counts of layer @k of @um (k > 0), made now if not yet. */
+static struct xarray *union_shown(struct union_mount *um, unsigned int k)
+{
+	const struct cred *old_cred;
+	struct xarray *shown;
+	int err;
+
+	/* Pairs with the release below: the counts are complete. */
+	shown = smp_load_acquire(&um->shown[k]);
+	if (shown)
+		return shown;
+	err = mutex_lock_killable(&um->shown_lock);
+	if (err)
+		return ERR_PTR(err);
+	shown = um->shown[k];
+	if (shown)
+		goto out;
+	old_cred = union_override_creds(um->sb);
+	shown = union_count_shown(um, k);
+	revert_creds(old_cred);
+	if (IS_ERR(shown))
+		goto out;
+	/* Pairs with the acquire above: readers see complete counts. */
+	smp_store_release(&um->shown[k], shown);
+out:
+	mutex_unlock(&um->shown_lock);
+	return shown;
+}
+
+/**
+ * union_lower_nlink - how many names of a lower file the merged view shows
+ * @sb: the union's top layer
+ * @lower: the lower regular file, on a layer's mount or on a view of one
+ *
+ * Returns the count, which is the file's i_nlink in the topmost lower
+ * layer (and where the walk did not see the file), or -errno.
+ */
+int union_lower_nlink(struct super_block *sb, const struct path *lower)
+{
+	struct union_mount *um = READ_ONCE(sb->s_union);
+	struct inode *inode = d_inode(lower->dentry);
+	unsigned int nlink = inode->i_nlink;
+	struct xarray *shown;
+	void *v;
+	int k;
+
+	k = union_layer_index(sb, lower->mnt);
+	if (!um || k <= 0 || nlink < 2)
+		return nlink;
+	shown = union_shown(um, k);
+	if (IS_ERR(shown))
+		return PTR_ERR(shown);
+	v = xa_load(shown, inode->i_ino);
+	return v ? min_t(unsigned long, xa_to_value(v), nlink) : nlink;
+}
+
+/* st_nlink of a lower regular file with several names, on a view. */
+int union_getattr_lower(const struct path *path, struct kstat *stat)
+{
+	struct mount *m = real_mount(path->mnt), *parent;
+	struct union_mount *um;
+	struct path root;
+	bool counted;
+	int nlink;
+
+	/* Most unions have one lower layer: nothing is counted there. */
+	rcu_read_lock();
+	parent = READ_ONCE(m->mnt_parent);
+	um = parent != m ? READ_ONCE(parent->mnt.mnt_sb->s_union) : NULL;
+	counted = um && um->nr_lowers > 1;
+	rcu_read_unlock();
+	if (!counted || !union_view_root(path, &root))
+		return 0;
+	nlink = union_lower_nlink(root.mnt->mnt_sb, path);
+	path_put(&root);
+	if (nlink < 0)
+		return nlink;
+	stat->nlink = nlink;
+	return 0;
 }
 
 /* A pass-through entry at @dentry (negative) in @dir (locked). */

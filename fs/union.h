@@ -135,11 +135,21 @@ enum union_stat {
 
 /* Per top-layer superblock: sb->s_union, set while it tops a union. */
 struct union_mount {
+	struct rcu_head rcu;
 	const struct cred *creator_cred;	/* for copy-up on lookup */
 	struct super_block *sb;
 	struct list_head list;			/* under union_list_lock */
 	atomic_long_t stats[UNION_STAT_NR];
 	unsigned int nr_lowers;
+	/*
+	 * Per lower layer, with more than one: how many names of its
+	 * regular files the merged view shows, by inode number (an xarray
+	 * of values; union_lower_nlink()).  Each is counted once, under
+	 * shown_lock, published with smp_store_release() and then never
+	 * changed; NULL until then.
+	 */
+	struct mutex shown_lock;
+	struct xarray **shown;
 	/*
 	 * The lower mounts, as the stacks have them; kept read-only while
 	 * the union is up (union_hold_lower()).
@@ -219,6 +229,8 @@ int union_iterate_dir(struct file *file, struct dir_context *ctx);
 int union_copyup_dir(const struct path *dir);
 int union_readdir_copyup(struct file *file);
 int union_getattr_dir(const struct path *dir, struct kstat *stat);
+int union_getattr_lower(const struct path *path, struct kstat *stat);
+int union_lower_nlink(struct super_block *sb, const struct path *lower);
 int union_get_redirect(struct dentry *dentry, char **redirect);
 int union_set_redirect(struct vfsmount *mnt, struct dentry *dentry);
 ssize_t union_listxattr(struct dentry *dentry, char *list, size_t size);
@@ -270,6 +282,7 @@ void union_file_release(struct file *file);
 void union_files_copied(struct inode *linode, struct super_block *top,
 			struct dentry *copy);
 int union_file_copy_path(struct file *file, struct path *copy);
+bool union_file_stat_path(struct file *file, struct path *path);
 int union_file_copyup(const struct path *path, struct path *copy);
 
 /* fs/union_copyup.c */
@@ -307,6 +320,7 @@ int union_getattr_file(const struct path *path, struct kstat *stat);
 /* fs/namei.c */
 int union_create_dir(struct inode *dir, struct dentry *dentry,
 		     const struct path *lower);
+bool union_see_through(struct dentry *layer, struct dentry *dentry);
 struct dentry *union_lookup_one(struct dentry *dir, const char *name,
 				unsigned int len);
 int union_lower_permission(const struct path *path, int mask);
@@ -391,6 +405,12 @@ static inline int union_getattr_file(const struct path *path,
 	return 0;
 }
 
+static inline int union_getattr_lower(const struct path *path,
+				      struct kstat *stat)
+{
+	return 0;
+}
+
 static inline int union_copyup_path(const struct path *path,
 				    struct path *copy)
 {
@@ -424,6 +444,13 @@ static inline void union_file_release(struct file *file)
 static inline int union_file_copy_path(struct file *file, struct path *copy)
 {
 	return -ENOENT;
+}
+
+static inline bool union_file_stat_path(struct file *file, struct path *path)
+{
+	*path = file->f_path;
+	path_get(path);
+	return true;
 }
 
 static inline int union_iterate_dir(struct file *file,

@@ -722,11 +722,15 @@ static struct dentry *union_copyup_linked(const struct path *parent,
 	char iname[UNION_INDEX_NAME_MAX];
 	struct dentry *dir, *entry;
 	struct file *tmp = NULL;
-	int err;
+	int nlink, err;
 
 	err = union_index_name(sb, lower, iname);
 	if (err)
 		return ERR_PTR(err);
+	/* Names that a layer above hides will never be linked up. */
+	nlink = union_lower_nlink(sb, lower);
+	if (nlink < 0)
+		return ERR_PTR(nlink);
 	err = mnt_want_write(parent->mnt);
 	if (err)
 		return ERR_PTR(err);
@@ -757,8 +761,7 @@ static struct dentry *union_copyup_linked(const struct path *parent,
 		goto out_tmp;
 	}
 	/* Every name below counts until it is linked up, this one too. */
-	err = union_index_set(tmp->f_path.dentry, iname,
-			      d_inode(lower->dentry)->i_nlink, XATTR_CREATE);
+	err = union_index_set(tmp->f_path.dentry, iname, nlink, XATTR_CREATE);
 	inode_lock_nested(d_inode(dir), I_MUTEX_PARENT);
 	entry = lookup_one_len(iname, dir, strlen(iname));
 	if (!err && !IS_ERR(entry) && d_is_negative(entry))

@@ -265,6 +265,65 @@ int union_file_copy_path(struct file *file, struct path *copy)
 }
 
 /**
+ * union_file_stat_path - where an open lower file's attributes come from
+ * @file: a file with FMODE_UNION_LOWER
+ * @path: out: the copy once there is one (the copy is the file now), else
+ *	  the file's own path; referenced
+ *
+ * Returns false when the union shows the lower object under no name any
+ * more (unlinked, not copied up): it has no link left in the union.
+ */
+bool union_file_stat_path(struct file *file, struct path *path)
+{
+	struct path parent = {}, found;
+	const struct cred *old_cred;
+	struct union_file *uf;
+	char *name = NULL;
+	bool named = true;
+	int err;
+
+	if (!union_file_copy_path(file, path))
+		return true;
+	*path = file->f_path;
+	path_get(path);
+	spin_lock(&union_files_lock);
+	uf = union_file_find(file);
+	if (uf) {
+		name = kmemdup(uf->name, uf->len + 1, GFP_ATOMIC);
+		parent = uf->parent;
+		path_get(&parent);
+	}
+	spin_unlock(&union_files_lock);
+	if (!name)
+		goto out;
+	/*
+	 * Without a copy, it has one name, where it was opened: a file with
+	 * more is copied up before one goes.  Asked as the union, for the
+	 * caller may have lost the right to search since.
+	 */
+	old_cred = union_override_creds(parent.mnt->mnt_sb);
+	err = vfs_path_lookup(parent.dentry, parent.mnt, name, 0, &found);
+	revert_creds(old_cred);
+	if (!err) {
+		/* Something mounted on the name hides it, it does not remove it. */
+		named = path_equal(&found, &file->f_path) || path_mounted(&found);
+		path_put(&found);
+	} else {
+		named = err != -ENOENT;
+	}
+	/* Copied up since we looked: the copy has the name now. */
+	if (!named && !union_file_copy_path(file, &found)) {
+		path_put(path);
+		*path = found;
+		named = true;
+	}
+out:
+	kfree(name);
+	path_put(&parent);
+	return named;
+}
+
+/**
  * union_file_copyup - copy up the lower object of an open file
  * @path: the object, as a file opened through a union has it
  * @copy: out: the copy, referenced

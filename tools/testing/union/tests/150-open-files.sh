@@ -4,7 +4,10 @@
 # now: read, pread, readv, sendfile and lseek(SEEK_END) give the new data
 # and size, fstat the copy's inode (what stat of the name gives), also
 # after the copy was renamed away, for copy-ups by write, truncate, chmod
-# and rename; reading goes on from the old offset.  Changes through such
+# and rename; reading goes on from the old offset; statx(AT_EMPTY_PATH),
+# fgetxattr and flistxattr answer for the copy too.  A file unlinked
+# without a copy-up (whited out) while open has no link left (fstat,
+# statx) and is still read.  Changes through such
 # descriptors (fchmod, futimens, fsetxattr, chmod of /proc/self/fd/N of an
 # O_PATH descriptor) reach the copy even after the file's directory was
 # renamed.  A read-only MAP_SHARED mapping made before the copy-up keeps
@@ -19,7 +22,7 @@
 src=$T/src
 for d in d1 d2; do
 	mkdir -p "$src/$d/sub"
-	for f in w t c r m; do
+	for f in w t c r m x u; do
 		printf 'lower-%s-0123456789\n' "$f" > "$src/$d/$f"
 	done
 	for f in fm fu fx pm; do
@@ -32,9 +35,19 @@ U=$UNION_DIR
 
 run_checks() {	# run_checks DIR PHASE
 	$PYTHON - "$U/$1" "$2" <<-'EOF'
-	import mmap, os, stat, sys, threading
+	import ctypes, mmap, os, stat, struct, sys, threading
 	d, phase = sys.argv[1], sys.argv[2]
 	out = []
+	libc = ctypes.CDLL(None, use_errno=True)
+	def statx_fd(fd):
+	    """statx(fd, "", AT_EMPTY_PATH): (nlink, mode, ino, size)."""
+	    buf = ctypes.create_string_buffer(256)
+	    if libc.statx(fd, b"", 0x1000, 0x7ff, buf):
+	        e = ctypes.get_errno()
+	        raise OSError(e, os.strerror(e))
+	    nlink, _, _, mode = struct.unpack_from("=IIIH", buf, 16)
+	    ino, size = struct.unpack_from("=QQ", buf, 32)
+	    return nlink, stat.S_IMODE(mode), ino, size
 	def check(cond, what):
 	    out.append(("ok - " if cond else "not ok - ") + phase + ": " + what)
 	def opened(name):
@@ -83,6 +96,23 @@ run_checks() {	# run_checks DIR PHASE
 	with open(os.path.join(d, "r2"), "r+b") as f:
 	    f.write(b"RENAMED")
 	check(os.pread(fd, 7, 0) == b"RENAMED", "copied up by rename: the open file reads the copy")
+	os.close(fd)
+	# statx and the xattr calls by descriptor, after a copy-up by name
+	fd, _ = opened("x")
+	os.setxattr(os.path.join(d, "x"), "user.new", b"copy")
+	os.chmod(os.path.join(d, "x"), 0o611)
+	sn = os.stat(os.path.join(d, "x"))
+	check(statx_fd(fd) == (1, 0o611, sn.st_ino, sn.st_size),
+	      "statx(AT_EMPTY_PATH) gives the copy (%r)" % (statx_fd(fd),))
+	check(os.getxattr(fd, "user.new") == b"copy", "fgetxattr reads the copy's xattrs")
+	check("user.new" in os.listxattr(fd), "flistxattr lists the copy's")
+	os.close(fd)
+	# unlinked without a copy-up (a whiteout): no link left, still read
+	fd, _ = opened("u")
+	os.unlink(os.path.join(d, "u"))
+	check(os.fstat(fd).st_nlink == 0, "unlinked: fstat gives no link left (%d)" % os.fstat(fd).st_nlink)
+	check(statx_fd(fd)[0] == 0, "... and so does statx(AT_EMPTY_PATH)")
+	check(os.pread(fd, 7, 0) == b"lower-u", "... and it is still read")
 	os.close(fd)
 	# mmap: before and after the copy-up
 	fd, _ = opened("m")
@@ -157,7 +187,7 @@ assert_file_content "$LOWER_DIR/d1/w" "lower-w-0123456789" "lower alone: d1/w un
 union_fresh
 out=$(run_checks d2 "after a remount" 2>&1)
 tap_from "$out"
-for f in w t c r m big sub/fm; do
+for f in w t c r m x u big sub/fm; do
 	assert_exists "$LOWER_DIR/d2/$f" "lower alone: d2/$f untouched"
 done
 done_testing
