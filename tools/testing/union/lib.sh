@@ -325,6 +325,17 @@ assert_same_tree() {
 	fi
 }
 
+# in_both A B CMD ARGS...: run CMD in directory A, then in directory B
+# (a union and a plain tree that must go through the same calls, paths
+# relative); a failure in either is not ok.
+in_both() {
+	local t a=$1 b=$2
+	shift 2
+	for t in "$a" "$b"; do
+		(cd "$t" && "$@") || not_ok "in $t: $*"
+	done
+}
+
 # assert_dir_list DIR "name1 name2 ..." [DESCRIPTION]: the names readdir
 # returns for DIR, sorted, are exactly these (. and .. left out).
 assert_dir_list() {

@@ -33,11 +33,8 @@ cp -a "$src/." "$ref/"
 same() {
 	assert_same_tree "$U" "$ref" "$1"
 }
-both() {	# both CMD ARGS...: in the union and in the reference (paths relative)
-	local t
-	for t in "$U" "$ref"; do
-		(cd "$t" && "$@") || not_ok "in $t: $*"
-	done
+both() {	# both CMD ARGS...: in the union and in the reference
+	in_both "$U" "$ref" "$@"
 }
 
 same "before any change"
