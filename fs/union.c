@@ -1048,15 +1048,18 @@ static int union_shown_name(struct union_walk *w, struct union_seen *seen,
 			    struct xarray *shown, struct list_head *work)
 {
 	struct path *below = &w->layers[w->count - 1];
-	struct union_walk *child;
+	struct union_walk *child = NULL;
 	struct dentry *d;
 	unsigned int i, n = 0;
 	void *old;
 	int err;
 
-	child = union_walk_alloc(w->count);
-	if (!child)
-		return -ENOMEM;
+	/* A directory's own stack, if it is one. */
+	if (seen->d_type != DT_REG) {
+		child = union_walk_alloc(w->count);
+		if (!child)
+			return -ENOMEM;
+	}
 	for (i = 0; i + 1 < w->count; i++) {
 		struct path *above = &w->layers[i];
 		bool hides;
@@ -1067,8 +1070,7 @@ static int union_shown_name(struct union_walk *w, struct union_seen *seen,
 			goto out;
 		}
 		/* A directory merges with one below, unless it is opaque. */
-		if (d_is_dir(d) && seen->d_type != DT_REG &&
-		    !IS_OPAQUE(d_inode(d))) {
+		if (d_is_dir(d) && child && !IS_OPAQUE(d_inode(d))) {
 			child->layers[n].mnt = mntget(above->mnt);
 			child->layers[n++].dentry = d;
 			continue;
@@ -1112,8 +1114,10 @@ static int union_shown_name(struct union_walk *w, struct union_seen *seen,
 	list_add(&child->list, work);
 	return 0;
 out:
-	child->count = n;
-	union_walk_free(child);
+	if (child) {
+		child->count = n;
+		union_walk_free(child);
+	}
 	return err;
 }
 
