@@ -254,6 +254,18 @@ def rand_xattrs(rnd, p):
         os.setxattr(p, name, content(rnd)[:rnd.choice([0, 5, 40, 300])])
 
 
+def rand_own(rnd, p):
+    """Now and then, a random owner and group."""
+    if rnd.random() < 0.35:
+        os.chown(p, rnd.choice(IDS), rnd.choice(IDS), follow_symlinks=False)
+
+
+def rand_stamp(rnd, p):
+    """A random explicit atime and mtime, in whole seconds."""
+    t = rnd.randrange(TIME_MIN, TIME_MAX)
+    os.utime(p, (t, t), follow_symlinks=False)
+
+
 def cmd_gen(seed, top):
     """Owners, modes (set-id and sticky bits too), user xattrs and mtimes
     (whole seconds) vary; some regular files get a second or third name
@@ -261,13 +273,10 @@ def cmd_gen(seed, top):
     rnd = random.Random("gen-%d" % seed)
 
     def own(p):
-        if rnd.random() < 0.35:
-            os.chown(p, rnd.choice(IDS), rnd.choice(IDS),
-                     follow_symlinks=False)
+        rand_own(rnd, p)
 
     def stamp(p):
-        t = rnd.randrange(TIME_MIN, TIME_MAX)
-        os.utime(p, (t, t), follow_symlinks=False)
+        rand_stamp(rnd, p)
 
     def fill(rel, depth):
         for name in NAMES:
@@ -389,20 +398,14 @@ def cmd_gen_layers(seed, dirs):
     cmd_gen(seed, dirs[-1])
     rnd = random.Random("layers-%d" % seed)
 
-    def own(p):
-        if rnd.random() < 0.35:
-            os.chown(p, rnd.choice(IDS), rnd.choice(IDS),
-                     follow_symlinks=False)
-
     def make_file(p):
         with open(p, "wb") as f:
             f.write(content(rnd))
-        own(p)
+        rand_own(rnd, p)
         os.chmod(p, rnd.choice([0o644, 0o600, 0o755, 0o4755, 0o000]))
         if rnd.random() < 0.3:
             rand_xattrs(rnd, p)
-        t = rnd.randrange(TIME_MIN, TIME_MAX)
-        os.utime(p, (t, t))
+        rand_stamp(rnd, p)
 
     for j in range(len(dirs) - 2, -1, -1):
         top = dirs[j]
@@ -448,10 +451,9 @@ def cmd_gen_layers(seed, dirs):
         for r in sorted(walk_paths(top), key=lambda q: -q.count("/")):
             p = os.path.join(top, r)
             if os.path.isdir(p) and not os.path.islink(p):
-                own(p)
+                rand_own(rnd, p)
                 os.chmod(p, rnd.choice([0o755, 0o700, 0o775, 0o1777]))
-                t = rnd.randrange(TIME_MIN, TIME_MAX)
-                os.utime(p, (t, t))
+                rand_stamp(rnd, p)
     return 0
 
 
