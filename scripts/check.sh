@@ -33,7 +33,10 @@ failed=0
 # --- checkpatch ------------------------------------------------------------
 # CHECKPATCH_OPTS: more options, e.g. "--ignore PREFER_FALLTHROUGH" for a
 # false positive (say why in the commit that adds it).
-cp_opts=(--strict --quiet --no-summary --show-types --color=never ${CHECKPATCH_OPTS:-})
+# The tree is a release's sources without its history: a Fixes: tag's
+# commit cannot be looked up in it (UNKNOWN_COMMIT_ID).
+cp_opts=(--strict --quiet --no-summary --show-types --color=never
+	--ignore UNKNOWN_COMMIT_ID ${CHECKPATCH_OPTS:-})
 ncp=0
 for p in $patches; do
 	ncp=$((ncp + 1))

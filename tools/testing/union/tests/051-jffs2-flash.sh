@@ -5,7 +5,8 @@
 # flash is rewritten several times over) and a remount.  O_TMPFILE on
 # jffs2: a file with no name that linkat() names later, and that the next
 # mount removes if the system stops before (a copy of the flash taken
-# while it is open).
+# while it is open).  Across a remount, an xattr replaced and then
+# removed stays removed, and one set twice to the same value stays.
 # uppers: jffs2
 # timeout: 300
 . "$(dirname "$0")/../lib.sh"
@@ -15,7 +16,7 @@
 IMAGE_MB=2
 src=$T/src
 mkdir -p "$src/wd" "$src/od/sub" "$src/ft/fsub" "$src/keep"
-for f in wf wd/a od/c od/sub/d ft/e ft/fsub/g keep/k; do
+for f in wf wd/a od/c od/sub/d ft/e ft/fsub/g keep/k xl; do
 	echo "lower-$f" > "$src/$f"
 done
 union_setup "$src"
@@ -37,9 +38,10 @@ check_view() {
 	assert_file_content "$U/ft/e" lower-ft/e "$w: a pass-through entry of ft"
 	assert_file_content "$U/ft/fsub/g" lower-ft/fsub/g "$w: through ft/fsub"
 	assert_dir_list "$U/ft" "e fsub" "$w: readdir of the complete ft"
-	assert_dir_list "$U" "ft keep od" "$w: readdir of the root"
+	assert_dir_list "$U" "ft keep od xa xl" "$w: readdir of the root"
 	assert_file_content "$U/keep/k" lower-keep/k "$w: an untouched lower file"
 }
+echo upper > "$U/xa"
 check_view "as made"
 
 # Rewrite the flash several times over: the collector copies every live
@@ -51,8 +53,36 @@ for i in 1 2 3 4 5 6; do
 	rm "$U/filler"
 done
 check_view "after garbage collection"
+
+# An xattr given a new value and then removed stays removed on flash, and
+# one set twice to the same value stays, on a file of the top layer and
+# on a copied-up one (jffs2 wrote no delete
+# marker for the value a new one replaced: it came back at the next mount,
+# unless the collector had moved its node meanwhile).
+for f in xa xl; do
+	for v in one two; do
+		$SYSOP setxattr "$U/$f" user.r "$v" > /dev/null ||
+			bail_out "setxattr user.r=$v on $f failed"
+	done
+	# The same value twice: the second xref replaces the first one.
+	for v in kept kept; do
+		$SYSOP setxattr "$U/$f" user.s "$v" > /dev/null ||
+			bail_out "setxattr user.s on $f"
+	done
+	$SYSOP removexattr "$U/$f" user.r > /dev/null || bail_out "removexattr on $f failed"
+done
+check_xattrs() {
+	local f
+	for f in xa xl; do
+		assert_eq "$($SYSOP listxattr "$U/$f")" user.s \
+			"$1: $f has the xattr it kept, not the one replaced and removed"
+	done
+}
+check_xattrs "set and removed"
+
 union_fresh
 check_view "after a remount"
+check_xattrs "after a remount"
 
 # The entries on flash, seen by jffs2dump with the upper unmounted.
 t_umount "$U"
