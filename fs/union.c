@@ -40,6 +40,7 @@ static LIST_HEAD(union_list);
 static DEFINE_MUTEX(union_list_lock);
 
 static void union_names_put(struct union_names *names);
+static void union_merged_put(struct union_merged *m);
 
 #ifdef CONFIG_UNION_FAULT_INJECTION
 static DECLARE_FAULT_ATTR(fail_union);
@@ -85,6 +86,7 @@ void union_dir_free(struct union_dir *ud)
 	for (i = 0; i < ud->count; i++)
 		path_put(&ud->layers[i]);
 	union_names_put(ud->names);
+	union_merged_put(ud->merged);
 	/* RCU-walk may still be looking at the pointer it read. */
 	kfree_rcu(ud, rcu);
 }
@@ -1540,21 +1542,17 @@ static bool union_seen_hidden(struct dentry *layer,
 }
 
 /*
- * Can @seen, the topmost record of its name and found in none of the top
- * layer's entries, get its pass-through entry without a lookup?  Only if
- * it is no directory (which would be made on the top layer) and nothing
- * above it can hide it: no layer above it is opaque or complete, and none
- * has a whiteout of the name in the dcache (whiteouts on disk were read
- * with the names).
+ * Can nothing in the layers above @seen's hide it, except an entry their
+ * listings had (which would have been the topmost record of the name)?
+ * Not if one of them is opaque or complete, or has a whiteout of the name
+ * in the dcache.
  */
-static bool union_fallthru_fast(struct dentry *dir, struct union_dir *ud,
-				const struct union_seen *seen)
+static bool union_seen_uncovered(struct dentry *dir, struct union_dir *ud,
+				 const struct union_seen *seen)
 {
 	unsigned int i;
 
-	if (seen->d_type == DT_DIR || seen->d_type == DT_UNKNOWN ||
-	    seen->d_type == DT_WHT || seen->d_type == DT_FALLTHRU ||
-	    (dir->d_flags & DCACHE_OP_HASH))
+	if (dir->d_flags & DCACHE_OP_HASH)
 		return false;
 	for (i = 0; i < seen->layer; i++) {
 		struct dentry *layer = ud->layers[i].dentry;
@@ -1568,6 +1566,22 @@ static bool union_fallthru_fast(struct dentry *dir, struct union_dir *ud,
 			return false;
 	}
 	return true;
+}
+
+/*
+ * Can @seen, the topmost record of its name and found in none of the top
+ * layer's entries, get its pass-through entry without a lookup?  Only if
+ * it is no directory (which would be made on the top layer), its type is
+ * known, and nothing above it can hide it (whiteouts on disk were read
+ * with the names).
+ */
+static bool union_fallthru_fast(struct dentry *dir, struct union_dir *ud,
+				const struct union_seen *seen)
+{
+	if (seen->d_type == DT_DIR || seen->d_type == DT_UNKNOWN ||
+	    seen->d_type == DT_WHT || seen->d_type == DT_FALLTHRU)
+		return false;
+	return union_seen_uncovered(dir, ud, seen);
 }
 
 /* A pass-through entry for @seen, which no dentry of @dir has yet. */
@@ -1617,6 +1631,231 @@ static int union_add_fallthrus(struct dentry *dir, struct union_dir *ud,
 			cond_resched();
 		}
 	}
+	return 0;
+}
+
+/*
+ * Listing a merged directory without writing
+ *
+ * The first readdir of a merged directory copies it up (union_copyup_dir()).
+ * When the top layer cannot take that (the union or its top file system is
+ * read-only, or the top layer is full), readdir must still show the merged
+ * directory: the layers are read and merged in memory instead, exactly as
+ * a lookup of each name would resolve it, and the result is listed.  The
+ * offsets are indexes into that listing, which a readdir from offset 0
+ * (opendir(), rewinddir()) builds afresh and the calls that go on from an
+ * offset reuse.
+ */
+struct union_merged {
+	refcount_t ref;
+	unsigned int count;
+	struct union_names names;		/* the records */
+	struct union_seen *shown[] __counted_by(count);	/* listed, in order */
+};
+
+static void union_merged_put(struct union_merged *m)
+{
+	if (m && refcount_dec_and_test(&m->ref)) {
+		union_names_free(&m->names);
+		kvfree(m);
+	}
+}
+
+static struct union_merged *union_merged_get(struct dentry *dir,
+					     struct union_dir *ud)
+{
+	struct union_merged *m;
+
+	spin_lock(&dir->d_lock);
+	m = ud->merged;
+	if (m)
+		refcount_inc(&m->ref);
+	spin_unlock(&dir->d_lock);
+	return m;
+}
+
+static void union_merged_set(struct dentry *dir, struct union_dir *ud,
+			     struct union_merged *m)
+{
+	struct union_merged *old;
+
+	if (m)
+		refcount_inc(&m->ref);
+	spin_lock(&dir->d_lock);
+	old = ud->merged;
+	ud->merged = m;
+	spin_unlock(&dir->d_lock);
+	union_merged_put(old);
+}
+
+/*
+ * Resolve @seen, a lower record and the topmost of its name, as a lookup
+ * would: is the name visible, and as what?  @dir is the top-layer
+ * directory, locked shared.
+ */
+static int union_merged_lower(struct dentry *dir, struct union_dir *ud,
+			      struct union_seen *seen, bool *shown)
+{
+	struct qstr qname = QSTR_INIT(seen->name, seen->len);
+	struct dentry *top;
+	struct path found;
+	int err;
+
+	*shown = false;
+	/* Whiteouts that live in the dcache only (tmpfs) hide it too. */
+	top = try_lookup_one_len(seen->name, dir, seen->len);
+	if (IS_ERR(top))
+		return PTR_ERR(top);
+	if (top) {
+		bool hidden = d_is_positive(top) || d_is_union_whiteout(top);
+
+		dput(top);
+		if (hidden)
+			return 0;
+	}
+	if (seen->d_type == DT_WHT)
+		return 0;
+	if (seen->d_type != DT_UNKNOWN && seen->d_type != DT_FALLTHRU &&
+	    union_seen_uncovered(dir, ud, seen)) {
+		*shown = true;
+		return 0;
+	}
+	err = union_find_lower(dir, ud, &qname, false, &found, NULL);
+	if (err || !found.dentry)
+		return err;
+	seen->ino = d_inode(found.dentry)->i_ino;
+	seen->d_type = fs_umode_to_dtype(d_inode(found.dentry)->i_mode);
+	path_put(&found);
+	*shown = true;
+	return 0;
+}
+
+/* The same for @seen, a record of the top layer. */
+static int union_merged_top(struct dentry *dir, struct union_dir *ud,
+			    struct union_seen *seen, bool *shown)
+{
+	struct qstr qname = QSTR_INIT(seen->name, seen->len);
+	struct path found;
+	int err;
+
+	*shown = false;
+	if (seen->d_type == DT_WHT || union_index_hides(dir, &qname))
+		return 0;
+	if (seen->d_type != DT_FALLTHRU) {
+		*shown = true;
+		return 0;
+	}
+	err = union_find_lower(dir, ud, &qname, true, &found, NULL);
+	if (err || !found.dentry)
+		return err;
+	seen->ino = d_inode(found.dentry)->i_ino;
+	seen->d_type = fs_umode_to_dtype(d_inode(found.dentry)->i_mode);
+	path_put(&found);
+	*shown = true;
+	return 0;
+}
+
+static struct union_merged *union_merged_build(struct file *file,
+					       struct union_dir *ud)
+{
+	struct dentry *dir = file->f_path.dentry;
+	struct union_names names = {
+		.ctx.actor = union_collect_name,
+		.chunks = LIST_HEAD_INIT(names.chunks),
+	};
+	struct union_name_chunk *chunk;
+	struct union_merged *m = NULL;
+	const struct cred *old_cred;
+	struct union_seen *seen;
+	struct file *top;
+	unsigned int i;
+	bool shown;
+	int err = 0;
+
+	old_cred = union_override_creds(dir->d_sb);
+	for (i = 0; i < ud->count && !err; i++) {
+		names.layer = i;
+		err = union_read_names(&ud->layers[i], &names);
+	}
+	if (err)
+		goto out;
+	top = dentry_open(&file->f_path, O_RDONLY | O_DIRECTORY, current_cred());
+	err = PTR_ERR(top);
+	if (IS_ERR(top))
+		goto out;
+	names.layer = UNION_SEEN_TOP;
+	err = union_iterate_names(top, &names, true);
+	fput(top);
+	if (!err)
+		err = union_names_dedup(dir, &names);
+	if (err)
+		goto out;
+	m = kvmalloc(struct_size(m, shown, names.count), GFP_KERNEL);
+	if (!m) {
+		err = -ENOMEM;
+		goto out;
+	}
+	m->count = 0;
+	list_for_each_entry(chunk, &names.chunks, list) {
+		for (seen = union_seen_next(chunk, NULL); seen && !err;
+		     seen = union_seen_next(chunk, seen)) {
+			if (!seen->first)
+				continue;
+			if (seen->layer == UNION_SEEN_TOP)
+				err = union_merged_top(dir, ud, seen, &shown);
+			else
+				err = union_merged_lower(dir, ud, seen, &shown);
+			if (!err && shown)
+				m->shown[m->count++] = seen;
+			cond_resched();
+		}
+		if (err)
+			break;
+	}
+	if (!err && fatal_signal_pending(current))
+		err = -EINTR;
+	if (err) {
+		kvfree(m);
+		goto out;
+	}
+	refcount_set(&m->ref, 1);
+	m->names = names;
+	INIT_LIST_HEAD(&m->names.chunks);
+	list_splice_init(&names.chunks, &m->names.chunks);
+	names.table = NULL;
+out:
+	revert_creds(old_cred);
+	union_names_free(&names);
+	return err ? ERR_PTR(err) : m;
+}
+
+/* Readdir of a merged directory that is not complete on the top layer. */
+static int union_iterate_merged(struct file *file, struct union_dir *ud,
+				struct dir_context *ctx)
+{
+	struct dentry *dir = file->f_path.dentry;
+	struct union_merged *m = NULL;
+	loff_t i;
+
+	if (!dir_emit_dots(file, ctx))
+		return 0;
+	if (ctx->pos > 2)
+		m = union_merged_get(dir, ud);
+	if (!m) {
+		m = union_merged_build(file, ud);
+		if (IS_ERR(m))
+			return PTR_ERR(m);
+		union_merged_set(dir, ud, m);
+	}
+	for (i = ctx->pos - 2; i < m->count; i++) {
+		struct union_seen *seen = m->shown[i];
+
+		if (!dir_emit(ctx, seen->name, seen->len, seen->ino,
+			      seen->d_type))
+			break;
+		ctx->pos++;
+	}
+	union_merged_put(m);
 	return 0;
 }
 
@@ -1685,6 +1924,8 @@ int union_copyup_dir(const struct path *dir)
 	trace_union_dir_copyup(inode, ud->count, names.count, err);
 	if (!err) {
 		union_names_keep(ud, &names);
+		/* The top layer lists it now. */
+		union_merged_set(dir->dentry, ud, NULL);
 		union_count(inode->i_sb, UNION_STAT_DIR_COPYUP);
 	}
 out_unlock:
@@ -1819,6 +2060,9 @@ int union_iterate_dir(struct file *file, struct dir_context *ctx)
 	};
 	int err;
 
+	if (ur.ud && ur.ud != &union_dir_none && ur.ud->count &&
+	    !IS_UNION_COMPLETE(file_inode(file)))
+		return union_iterate_merged(file, ur.ud, ctx);
 	if (ur.ud && ur.ud != &union_dir_none && !ur.ud->lower_file &&
 	    !READ_ONCE(ur.ud->names) && ctx->pos == 0)
 		union_names_build(&file->f_path, ur.ud);

@@ -82,6 +82,14 @@ struct union_dir {
 	 * and types, for its readdir (union_names_keep()); set once.
 	 */
 	struct union_names *names;
+	/*
+	 * The listing of a merged directory that could not be copied up (a
+	 * read-only or full top layer), built in memory by a readdir from
+	 * offset 0 and used by the calls that go on from there
+	 * (union_iterate_merged()).  Replaced, and read with a reference
+	 * taken, under the directory dentry's d_lock.
+	 */
+	struct union_merged *merged;
 	struct path layers[] __counted_by(count);
 };
 
