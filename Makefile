@@ -44,7 +44,7 @@ deps:
 
 # build/bin: util-linux mount(8) with -o union, and the tests' syscall helper.
 userland: $(BUILD)/bin/union-sysop $(BUILD)/bin/union-bench $(BUILD)/bin/union-stress \
-		$(BUILD)/bin/union-nounion.so
+		$(BUILD)/bin/union-nounion.so $(BUILD)/bin/union-asyncread
 	scripts/build-userland.sh
 
 $(BUILD)/bin/union-sysop: tools/testing/union/sysop.c
@@ -60,6 +60,10 @@ $(BUILD)/bin/union-nounion.so: tools/testing/union/nounion-shim.c
 	gcc -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $<
 
 $(BUILD)/bin/union-stress: tools/testing/union/stress.c
+	@mkdir -p $(@D)
+	gcc -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD)/bin/union-asyncread: tools/testing/union/asyncread.c
 	@mkdir -p $(@D)
 	gcc -O2 -Wall -Wextra -Werror -o $@ $<
 

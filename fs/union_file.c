@@ -247,6 +247,34 @@ struct file *union_file_copy(struct file *file)
 	return copy;
 }
 
+/**
+ * union_file_reader - where reads of a union's lower file go, unreferenced
+ * @file: a file with FMODE_UNION_LOWER
+ *
+ * For callers that hand their own kiocb to ->read_iter() and may hold no
+ * reference of their own to a second file (io_uring's fixed files, the
+ * loop driver): @file itself, or its copy, which @file's record holds for
+ * as long as @file lives.
+ */
+struct file *union_file_reader(struct file *file)
+{
+	struct file *copy = union_file_copy(file);
+	struct file *held = NULL;
+	struct union_file *uf;
+
+	if (!copy)
+		return file;
+	/* Another task may have opened the one the record keeps. */
+	rcu_read_lock();
+	uf = union_file_find(file);
+	if (uf)
+		held = READ_ONCE(uf->copy_file);
+	rcu_read_unlock();
+	fput(copy);
+	return held ?: file;
+}
+EXPORT_SYMBOL_GPL(union_file_reader);
+
 /* The copy of @file's lower object, referenced; -ENOENT while none. */
 int union_file_copy_path(struct file *file, struct path *copy)
 {

@@ -100,10 +100,16 @@ static inline bool dir_emit_whiteout(struct dir_context *ctx,
 
 #ifdef CONFIG_UNION_MOUNT
 struct file *union_file_copy(struct file *file);
+struct file *union_file_reader(struct file *file);
 #else
 static inline struct file *union_file_copy(struct file *file)
 {
 	return NULL;
+}
+
+static inline struct file *union_file_reader(struct file *file)
+{
+	return file;
 }
 #endif
 
@@ -117,6 +123,18 @@ static inline struct file *union_read_file(struct file *file)
 	if (likely(!(file->f_mode & FMODE_UNION_LOWER)))
 		return NULL;
 	return union_file_copy(file);
+}
+
+/*
+ * The same for a caller that reads through its own kiocb with no reference
+ * of its own to a second file: @file, or the copy it reads now, which lives
+ * as long as @file does.
+ */
+static inline struct file *union_read_iter_file(struct file *file)
+{
+	if (likely(!(file->f_mode & FMODE_UNION_LOWER)))
+		return file;
+	return union_file_reader(file);
 }
 
 #endif /* _LINUX_UNION_H */
