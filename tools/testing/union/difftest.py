@@ -39,7 +39,9 @@ Operations (counted per kind, and per variant as KIND/VARIANT):
   chmod (also fchmodat with AT_SYMLINK_NOFOLLOW), chown/lchown, utime
   (utimensat with explicit times, and "now"; with and without
   AT_SYMLINK_NOFOLLOW), setxattr/removexattr of user.* (XATTR_CREATE,
-  XATTR_REPLACE).  The targets are picked from every object the trees
+  XATTR_REPLACE), access and default POSIX ACLs set and removed
+  ("setacl"), faccessat, execve, and any of those as another user
+  ("user": USERS, credentials of this thread only).  The targets are picked from every object the trees
   hold: lower objects never touched (so the union must copy them up),
   copied-up ones, ones made on the union; every file type the generator
   makes (regular, directory, symlink, fifo, socket, char and block
@@ -70,8 +72,12 @@ several names: every name must show every change made through another,
 and st_nlink must count the names the merged view has (with several
 layers, not those a layer above hides).
 
+With DIFFTEST_ACLS=1 (ext2 lowers, which keep them) the generator gives
+some objects access ACLs and some directories default ACLs (set after
+what they hold was made).
+
 DIFFTEST_PLAIN=1 in the environment checks the script itself on two plain
-directories.  DIFFTEST_SKIP="kind ..." leaves
+directories.  DIFFTEST_TRACE=FILE appends every operation to FILE.  DIFFTEST_SKIP="kind ..." leaves
 out operation kinds, "gen-dir-xattrs" the xattrs of generated lower
 directories, and "lchmod" fchmodat(AT_SYMLINK_NOFOLLOW) (chmod follows
 then), to look past a known difference while exploring; the test itself
@@ -95,6 +101,7 @@ import pickle
 import random
 import shutil
 import stat
+import struct
 import sys
 import threading
 
@@ -106,8 +113,13 @@ IGNORE_ROOT = {"lost+found"}
 # script).
 PLAIN = os.environ.get("DIFFTEST_PLAIN") == "1"
 SKIP = set(os.environ.get("DIFFTEST_SKIP", "").split())
+# DIFFTEST_TRACE=FILE: every operation of every run appended to FILE.
+TRACE = os.environ.get("DIFFTEST_TRACE")
 # The union's top layer (lib.sh's UPPER), and those that cannot exchange.
 UPPER = "plain" if PLAIN else os.environ.get("UPPER", "tmpfs")
+# DIFFTEST_ACLS=1: the lower layers keep POSIX ACLs (ext2 does, squashfs
+# does not), and the generator gives some objects ACLs.
+GEN_ACLS = os.environ.get("DIFFTEST_ACLS") == "1"
 NO_EXCHANGE = {"ext2", "ext3", "jffs2"}
 NO_SHARED_MMAP = {"jffs2"}
 
@@ -126,12 +138,32 @@ AT_FDCWD = -100
 AT_SYMLINK_NOFOLLOW = 0x100
 RENAME_NOREPLACE = 1
 RENAME_EXCHANGE = 2
+AT_EACCESS = 0x200
+
+# A second user's credentials (uid, gid, supplementary groups): owners
+# the generator and chown hand out, and groups that ACLs name.
+USERS = [(1000, 1000, []), (1000, 100, [1000]), (100, 100, []),
+         (2, 1, [100]), (65534, 65534, [])]
+# POSIX ACLs: the xattr format (version 2; entries of tag, permissions,
+# id), tags in the order the kernel requires them.
+ACL_ACCESS = "system.posix_acl_access"
+ACL_DEFAULT = "system.posix_acl_default"
+ACL_USER_OBJ, ACL_USER, ACL_GROUP_OBJ, ACL_GROUP, ACL_MASK, ACL_OTHER = \
+    0x01, 0x02, 0x04, 0x08, 0x10, 0x20
+ACL_NO_ID = 0xffffffff
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
                             ctypes.c_char_p, ctypes.c_uint]
 _libc.fchmodat.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_uint,
                            ctypes.c_int]
+_libc.faccessat.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
+                            ctypes.c_int]
+_libc.syscall.restype = ctypes.c_long
+# x86_64 system call numbers: the raw calls change the calling thread's
+# credentials only (the C library's wrappers change every thread's, and
+# the reader thread stays root).
+SYS_SETGROUPS, SYS_SETRESUID, SYS_SETRESGID = 116, 117, 119
 
 
 def _check(ret):
@@ -151,6 +183,45 @@ def lchmod(path, mode):
                           AT_SYMLINK_NOFOLLOW))
 
 
+def faccessat(path, mode, flags):
+    _check(_libc.faccessat(AT_FDCWD, os.fsencode(path), mode, flags))
+
+
+def _set_ids(uid, gid, groups):
+    arr = (ctypes.c_uint * max(len(groups), 1))(*groups)
+    for args in ((SYS_SETGROUPS, len(groups), arr),
+                 (SYS_SETRESGID, gid, gid, 0),
+                 (SYS_SETRESUID, uid, uid, 0)):
+        if _libc.syscall(*args) != 0:
+            e = ctypes.get_errno()
+            raise RuntimeError("%s: %s" % (args[0], os.strerror(e)))
+
+
+class Creds:
+    """with Creds(user): this thread runs as user (USERS' form), or as
+    itself for None.  The saved uid stays 0, so root comes back."""
+
+    def __init__(self, user):
+        self.user = user
+
+    def __enter__(self):
+        if self.user:
+            self.groups = os.getgroups()
+            _set_ids(*self.user)
+            if os.geteuid() != self.user[0]:
+                raise RuntimeError("still uid %d" % os.geteuid())
+
+    def __exit__(self, *exc):
+        if self.user:
+            if _libc.syscall(SYS_SETRESUID, 0, 0, 0) != 0:
+                raise RuntimeError("cannot be root again")
+            _set_ids(0, 0, self.groups)
+
+
+# The second user that attempt() and the operations act as: None, root.
+AS_USER = None
+
+
 class Diff(Exception):
     pass
 
@@ -160,11 +231,12 @@ def ename(e):
 
 
 def attempt(fn, *args):
-    """("ok", value) or ("err", ERRNO-NAME)."""
-    try:
-        return ("ok", fn(*args))
-    except OSError as e:
-        return ("err", ename(e.errno))
+    """("ok", value) or ("err", ERRNO-NAME); as AS_USER."""
+    with Creds(AS_USER):
+        try:
+            return ("ok", fn(*args))
+        except OSError as e:
+            return ("err", ename(e.errno))
 
 
 def fmt(res):
@@ -254,6 +326,33 @@ def rand_xattrs(rnd, p):
         os.setxattr(p, name, content(rnd)[:rnd.choice([0, 5, 40, 300])])
 
 
+def acl_value(rnd):
+    """A random POSIX ACL in the xattr format: named users and groups (and
+    then a mask) now and then."""
+    def perm():
+        return rnd.randrange(8)
+    users = sorted(rnd.sample([1, 2, 100, 1000], rnd.choice([0, 0, 1, 2])))
+    groups = sorted(rnd.sample([1, 100, 1000], rnd.choice([0, 0, 1, 2])))
+    ents = [(ACL_USER_OBJ, perm(), ACL_NO_ID)]
+    ents += [(ACL_USER, perm(), u) for u in users]
+    ents.append((ACL_GROUP_OBJ, perm(), ACL_NO_ID))
+    ents += [(ACL_GROUP, perm(), g) for g in groups]
+    if users or groups:
+        ents.append((ACL_MASK, perm(), ACL_NO_ID))
+    ents.append((ACL_OTHER, perm(), ACL_NO_ID))
+    return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *e)
+                                           for e in ents)
+
+
+def rand_acls(rnd, p, is_dir):
+    """Now and then an access ACL, and on a directory a default one
+    (set after what the directory holds was made: nothing inherits it)."""
+    if rnd.random() < 0.3:
+        os.setxattr(p, ACL_ACCESS, acl_value(rnd))
+    if is_dir and rnd.random() < 0.3:
+        os.setxattr(p, ACL_DEFAULT, acl_value(rnd))
+
+
 def rand_own(rnd, p):
     """Now and then, a random owner and group."""
     if rnd.random() < 0.35:
@@ -271,9 +370,16 @@ def cmd_gen(seed, top):
     (whole seconds) vary; some regular files get a second or third name
     (hard links, in the same or another directory)."""
     rnd = random.Random("gen-%d" % seed)
+    # ACLs draw from their own generator: the trees are the same with
+    # and without them.
+    acl_rnd = random.Random("gen-acl-%d" % seed)
 
     def own(p):
         rand_own(rnd, p)
+
+    def acls(p, is_dir):
+        if GEN_ACLS:
+            rand_acls(acl_rnd, p, is_dir)
 
     def stamp(p):
         rand_stamp(rnd, p)
@@ -291,6 +397,7 @@ def cmd_gen(seed, top):
                 own(p)
                 os.chmod(p, rnd.choice([0o644, 0o600, 0o755, 0o444, 0o4755,
                                         0o2755, 0o2745, 0o000]))
+                acls(p, False)
                 if rnd.random() < 0.3:
                     rand_xattrs(rnd, p)
                 stamp(p)
@@ -300,6 +407,7 @@ def cmd_gen(seed, top):
                 own(p)
                 os.chmod(p, rnd.choice([0o755, 0o700, 0o775, 0o1777,
                                         0o2755]))
+                acls(p, True)
                 if rnd.random() < 0.3 and "gen-dir-xattrs" not in SKIP:
                     rand_xattrs(rnd, p)
                 stamp(p)
@@ -397,12 +505,15 @@ def cmd_gen_layers(seed, dirs):
     and adds names and hard links of its own."""
     cmd_gen(seed, dirs[-1])
     rnd = random.Random("layers-%d" % seed)
+    acl_rnd = random.Random("layers-acl-%d" % seed)
 
     def make_file(p):
         with open(p, "wb") as f:
             f.write(content(rnd))
         rand_own(rnd, p)
         os.chmod(p, rnd.choice([0o644, 0o600, 0o755, 0o4755, 0o000]))
+        if GEN_ACLS:
+            rand_acls(acl_rnd, p, False)
         if rnd.random() < 0.3:
             rand_xattrs(rnd, p)
         rand_stamp(rnd, p)
@@ -453,6 +564,8 @@ def cmd_gen_layers(seed, dirs):
             if os.path.isdir(p) and not os.path.islink(p):
                 rand_own(rnd, p)
                 os.chmod(p, rnd.choice([0o755, 0o700, 0o775, 0o1777]))
+                if GEN_ACLS:
+                    rand_acls(acl_rnd, p, True)
                 rand_stamp(rnd, p)
     return 0
 
@@ -784,8 +897,8 @@ class Run:
             else self.rand_target(types)
         follow = self.rnd.random() < 0.5
         desc = "%s(%s)" % ("stat" if follow else "lstat", p)
-        u = describe(os.path.join(self.union, p), follow)
-        r = describe(os.path.join(self.ref, p), follow)
+        u = attempt(describe, os.path.join(self.union, p), follow)
+        r = attempt(describe, os.path.join(self.ref, p), follow)
         if u != r:
             self.fail("op=%s: union=%s ref=%s" % (desc, u, r))
         return desc
@@ -1025,11 +1138,75 @@ class Run:
             path, name, follow_symlinks=follow), p)
         return desc
 
+    def op_setacl(self, types):
+        """Set or remove an access ACL, or a directory's default ACL
+        (which what is made in it inherits, and copies must not)."""
+        p = self.rand_target(types, "dir" if self.rnd.random() < 0.5
+                             else None)
+        name = ACL_DEFAULT if types.get(p) == "dir" and \
+            self.rnd.random() < 0.6 else ACL_ACCESS
+        kind = "default" if name == ACL_DEFAULT else "access"
+        if self.rnd.random() < 0.2:
+            self.count("setacl/remove-" + kind)
+            desc = "removexattr(%s, %s)" % (p, name)
+            self.both(desc, lambda path: os.removexattr(path, name), p)
+            return desc
+        value = acl_value(self.rnd)
+        self.count("setacl/" + kind)
+        desc = "setxattr(%s, %s, %s)" % (p, name, value[4:].hex())
+        self.both(desc, lambda path: os.setxattr(path, name, value), p)
+        return desc
+
+    def op_access(self, types):
+        p = self.rand_target(types)
+        mode = self.rnd.choice([os.F_OK, os.R_OK, os.W_OK, os.X_OK,
+                                os.R_OK | os.W_OK, os.R_OK | os.X_OK])
+        flags = self.rnd.choice([0, 0, AT_EACCESS, AT_SYMLINK_NOFOLLOW])
+        desc = "faccessat(%s, %d, %#x)" % (p, mode, flags)
+        self.both(desc, lambda path: faccessat(path, mode, flags), p)
+        return desc
+
+    def op_exec(self, types):
+        """execve: the permission and the mount's noexec decide; what
+        runs is never a program (ENOEXEC), or its exit status counts."""
+        p = self.rand_target(types, "file")
+
+        def run(path):
+            pid = os.posix_spawn(path, [path], {})
+            return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        desc = "execve(%s)" % p
+        self.both(desc, run, p)
+        return desc
+
+    # What a second user does: everything but what only root may do.
+    USER_OPS = ["create", "mkdir", "mknod", "unlink", "rmdir", "symlink",
+                "link", "rename", "readdir", "stat", "read", "write",
+                "chmod", "chown", "utime", "setxattr", "removexattr",
+                "setacl", "access", "exec", "hold"]
+
+    def op_user(self, types):
+        """One operation as another user (USERS): the permissions, ACLs
+        and ownership of what the union shows decide as on the copy."""
+        global AS_USER
+        user = self.rnd.choice(USERS)
+        sub = self.rnd.choice(self.USER_OPS)
+        AS_USER = user
+        try:
+            desc = getattr(self, "op_" + sub)(types)
+        finally:
+            AS_USER = None
+        if desc is None:
+            return None
+        self.count("user/" + sub)
+        return "as %d:%d%s: %s" % (user[0], user[1],
+                                   "+%s" % user[2] if user[2] else "", desc)
+
     OPS = [("create", 10), ("mkdir", 6), ("mknod", 3), ("unlink", 8),
            ("rmdir", 5), ("symlink", 5), ("link", 6), ("rename", 16),
            ("readdir", 5), ("stat", 4), ("read", 4), ("write", 16),
            ("chmod", 5), ("chown", 5), ("utime", 6), ("setxattr", 6),
-           ("removexattr", 3), ("hold", 4), ("read_held", 6)]
+           ("removexattr", 3), ("hold", 4), ("read_held", 6),
+           ("setacl", 4), ("access", 3), ("exec", 2), ("user", 12)]
 
     def run(self, nops):
         stop = threading.Event()
@@ -1064,6 +1241,9 @@ class Run:
             self.count(op)
             self.log.append("%d: %s" % (self.step, desc))
             del self.log[:-40]
+            if TRACE:
+                with open(TRACE, "a") as f:
+                    f.write("seed %d %s\n" % (self.seed, self.log[-1]))
             compare_lookups(self.union, self.ref, self.fail, "op=" + desc,
                             self.mtimes)
 

@@ -14,7 +14,15 @@
 
 NOPS=${DIFFTEST_OPS:-200}
 [ "$QUICK" = 1 ] && NOPS=${DIFFTEST_OPS:-120}
+# The phases: operations 1-$HALF; a remount; up to $FLAGGED under the
+# mount flags $FLAGS; up to $RDONLY with the union read-only too; the
+# rest with no flags again.
 HALF=$((NOPS / 2))
+FLAGGED=$((HALF + NOPS / 4))
+RDONLY=$((FLAGGED + NOPS / 8))
+FLAGS=nosuid,nodev,noexec,nosymfollow
+# ext2 lowers keep POSIX ACLs: the generated trees get some.
+[ "$LOWER" = ext2 ] && export DIFFTEST_ACLS=1
 DT=$UNION_TOOLS/difftest.py
 declare -A broken	# seeds that differed: not compared any further
 
@@ -61,6 +69,28 @@ compare_seed() {
 		not_ok "seed $s: $what"
 		diag "$out" "$(rerun "$s")"
 	fi
+}
+
+# flags_on FLAGS: the union (by a remount: superblock flags such as ro
+# reach its top layer) and the reference copy (by a bind mount of its own)
+# get the mount flags FLAGS.  flags_off: none of them any more.
+flags_on() {
+	local out
+	out=$(mount -o "remount,$1" "$UNION_DIR" 2>&1) ||
+		bail_out "remount,$1 of the union: $out"
+	if [ "$ref_bound" != 1 ]; then
+		t_mount --bind "$T/ref" "$T/ref"
+		ref_bound=1
+	fi
+	out=$(mount -o "remount,bind,$1" "$T/ref" 2>&1) ||
+		bail_out "remount,bind,$1 of the copy: $out"
+}
+flags_off() {
+	local out
+	out=$(mount -o remount,rw,suid,dev,exec,symfollow "$UNION_DIR" 2>&1) ||
+		bail_out "remount of the union without flags: $out"
+	t_umount "$T/ref"
+	ref_bound=0
 }
 
 # One subtree per seed, side by side in each lower layer: src1 is the
@@ -119,8 +149,19 @@ union_fresh
 for s in $SEEDS; do
 	compare_seed "$s" "the same trees by lookup after a remount (tmpfs: caches dropped) mid-run" lookups
 done
+flags_on "$FLAGS"
 for s in $SEEDS; do
-	run_seed "$s" $((NOPS - HALF)) "operations $((HALF + 1))-$NOPS after the remount"
+	run_seed "$s" $((FLAGGED - HALF)) \
+		"operations $((HALF + 1))-$FLAGGED after the remount, with $FLAGS"
+done
+flags_on "ro,$FLAGS"
+for s in $SEEDS; do
+	run_seed "$s" $((RDONLY - FLAGGED)) \
+		"operations $((FLAGGED + 1))-$RDONLY read-only (a remount), with $FLAGS"
+done
+flags_off
+for s in $SEEDS; do
+	run_seed "$s" $((NOPS - RDONLY)) "operations $((RDONLY + 1))-$NOPS with no flags"
 done
 
 # With the caches dropped (block uppers: remounted), by lookups first (the

@@ -14,9 +14,17 @@
 # too; the lower tree has files with several names (hard links); files
 # are held open read-only (on both) and read and fstat'ed through those
 # descriptors later, whatever happened to them meanwhile, and a thread
-# reads the union's while each operation runs (see difftest.py).  Each seed's
-# run is split in two by a remount of the union (tmpfs uppers: the caches
-# dropped), the trees compared across it; then the trees are compared
+# reads the union's while each operation runs (see difftest.py).  POSIX
+# ACLs: access and default ACLs set and removed (ext2 lowers: some objects
+# have them from the start), so that copies must carry exactly the lower
+# object's and new objects inherit the directory's; faccessat() and
+# execve().  One operation in twelve runs as another user (one of
+# several uids, gids and supplementary groups).  Each seed's run is split
+# by a remount of the union (tmpfs uppers: the caches dropped), the trees
+# compared across it; after it, a quarter of the operations run with the
+# union remounted nosuid,nodev,noexec,nosymfollow, an eighth with it
+# read-only too (the copy bind-mounted with the same flags), the rest
+# without flags.  Then the trees are compared
 # with the caches dropped again (block uppers: after a remount), by
 # lookups and by readdir.  A difference names the seed, the step, the
 # operation and both results, with the command that runs that seed alone.

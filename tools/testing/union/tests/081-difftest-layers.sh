@@ -10,7 +10,7 @@
 # st_nlink counts the names the merged view shows and every name of a
 # file must show every change made through another.  A third of the
 # operations pick a name of a file with several names.  The same
-# remounts and comparisons as 080.  DIFFTEST_SEEDS / DIFFTEST_OPS change
+# operations, users, mount flags, remounts and comparisons as 080.  DIFFTEST_SEEDS / DIFFTEST_OPS change
 # the seeds (default "4 5 6 7"; QUICK=1: two of them) and the operations
 # per seed (200; QUICK=1: 120); even seeds span three layers, odd ones
 # two (the top and the bottom one).
