@@ -20,6 +20,7 @@
 #include <linux/security.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/union.h>
 #include <linux/user_namespace.h>
 #include <linux/xattr.h>
@@ -1640,9 +1641,10 @@ static int union_add_fallthrus(struct dentry *dir, struct union_dir *ud,
  * The first readdir of a merged directory copies it up (union_copyup_dir()).
  * When the top layer cannot take that (the union or its top file system is
  * read-only, or the top layer is full), readdir must still show the merged
- * directory: the layers are read and merged in memory instead, exactly as
- * a lookup of each name would resolve it, and the result is listed.  The
- * offsets are indexes into that listing, which a readdir from offset 0
+ * directory: the layers are read and merged in memory instead, each name
+ * resolved as a lookup would resolve it, and the result is listed sorted by
+ * name, so that which layer holds a name does not change where it comes.
+ * The offsets are indexes into that listing, which a readdir from offset 0
  * (opendir(), rewinddir()) builds afresh and the calls that go on from an
  * offset reuse.
  */
@@ -1688,39 +1690,16 @@ static void union_merged_set(struct dentry *dir, struct union_dir *ud,
 	union_merged_put(old);
 }
 
-/*
- * Resolve @seen, a lower record and the topmost of its name, as a lookup
- * would: is the name visible, and as what?  @dir is the top-layer
- * directory, locked shared.
- */
-static int union_merged_lower(struct dentry *dir, struct union_dir *ud,
-			      struct union_seen *seen, bool *shown)
+/* Show @seen as what the lower layers have at its name, if anything. */
+static int union_merged_find(struct dentry *dir, struct union_dir *ud,
+			     struct union_seen *seen, bool fallthru,
+			     bool *shown)
 {
 	struct qstr qname = QSTR_INIT(seen->name, seen->len);
-	struct dentry *top;
 	struct path found;
 	int err;
 
-	*shown = false;
-	/* Whiteouts that live in the dcache only (tmpfs) hide it too. */
-	top = try_lookup_one_len(seen->name, dir, seen->len);
-	if (IS_ERR(top))
-		return PTR_ERR(top);
-	if (top) {
-		bool hidden = d_is_positive(top) || d_is_union_whiteout(top);
-
-		dput(top);
-		if (hidden)
-			return 0;
-	}
-	if (seen->d_type == DT_WHT)
-		return 0;
-	if (seen->d_type != DT_UNKNOWN && seen->d_type != DT_FALLTHRU &&
-	    union_seen_uncovered(dir, ud, seen)) {
-		*shown = true;
-		return 0;
-	}
-	err = union_find_lower(dir, ud, &qname, false, &found, NULL);
+	err = union_find_lower(dir, ud, &qname, fallthru, &found, NULL);
 	if (err || !found.dentry)
 		return err;
 	seen->ino = d_inode(found.dentry)->i_ino;
@@ -1730,28 +1709,96 @@ static int union_merged_lower(struct dentry *dir, struct union_dir *ud,
 	return 0;
 }
 
-/* The same for @seen, a record of the top layer. */
-static int union_merged_top(struct dentry *dir, struct union_dir *ud,
-			    struct union_seen *seen, bool *shown)
+/*
+ * Is @seen, a lower record and the topmost of its name, hidden by a dentry
+ * of the top-layer directory @dir: a whiteout that lives in the dcache
+ * only (tmpfs)?
+ */
+static bool union_merged_whited_out(struct dentry *dir,
+				    const struct union_seen *seen)
+{
+	struct dentry *top;
+	bool hidden;
+
+	if (dir->d_flags & DCACHE_OP_HASH) {
+		top = try_lookup_one_len(seen->name, dir, seen->len);
+		if (IS_ERR(top))
+			return false;
+	} else {
+		top = union_seen_dentry(dir, seen);
+	}
+	if (!top)
+		return false;
+	hidden = d_is_positive(top) || d_is_union_whiteout(top);
+	dput(top);
+	return hidden;
+}
+
+/*
+ * Resolve @seen, the topmost record of its name, as a lookup would: is
+ * the name visible (*@shown), and as what?  @dir is the top-layer
+ * directory, locked shared.
+ */
+static int union_merged_resolve(struct dentry *dir, struct union_dir *ud,
+				struct union_seen *seen, bool *shown)
 {
 	struct qstr qname = QSTR_INIT(seen->name, seen->len);
-	struct path found;
-	int err;
 
 	*shown = false;
 	if (seen->d_type == DT_WHT || union_index_hides(dir, &qname))
 		return 0;
-	if (seen->d_type != DT_FALLTHRU) {
+	if (seen->layer == UNION_SEEN_TOP) {
+		if (seen->d_type == DT_FALLTHRU)
+			return union_merged_find(dir, ud, seen, true, shown);
 		*shown = true;
 		return 0;
 	}
-	err = union_find_lower(dir, ud, &qname, true, &found, NULL);
-	if (err || !found.dentry)
-		return err;
-	seen->ino = d_inode(found.dentry)->i_ino;
-	seen->d_type = fs_umode_to_dtype(d_inode(found.dentry)->i_mode);
-	path_put(&found);
-	*shown = true;
+	if (union_merged_whited_out(dir, seen))
+		return 0;
+	if (seen->d_type != DT_UNKNOWN && seen->d_type != DT_FALLTHRU &&
+	    union_seen_uncovered(dir, ud, seen)) {
+		*shown = true;
+		return 0;
+	}
+	return union_merged_find(dir, ud, seen, false, shown);
+}
+
+static int union_merged_cmp(const void *a, const void *b)
+{
+	const struct union_seen *x = *(const struct union_seen **)a;
+	const struct union_seen *y = *(const struct union_seen **)b;
+	int cmp = memcmp(x->name, y->name, min(x->len, y->len));
+
+	return cmp ?: (int)x->len - (int)y->len;
+}
+
+/* The names shown of @names, deduplicated, in @m. */
+static int union_merged_fill(struct dentry *dir, struct union_dir *ud,
+			     struct union_names *names, struct union_merged *m)
+{
+	struct union_name_chunk *chunk;
+	struct union_seen *seen;
+	unsigned int n = 0;
+	bool shown;
+	int err;
+
+	list_for_each_entry(chunk, &names->chunks, list) {
+		for (seen = union_seen_next(chunk, NULL); seen;
+		     seen = union_seen_next(chunk, seen)) {
+			if (!seen->first)
+				continue;
+			err = union_merged_resolve(dir, ud, seen, &shown);
+			if (err)
+				return err;
+			if (shown)
+				m->shown[n++] = seen;
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
+	}
+	m->count = n;
+	sort(m->shown, n, sizeof(m->shown[0]), union_merged_cmp, NULL);
 	return 0;
 }
 
@@ -1763,13 +1810,10 @@ static struct union_merged *union_merged_build(struct file *file,
 		.ctx.actor = union_collect_name,
 		.chunks = LIST_HEAD_INIT(names.chunks),
 	};
-	struct union_name_chunk *chunk;
 	struct union_merged *m = NULL;
 	const struct cred *old_cred;
-	struct union_seen *seen;
 	struct file *top;
 	unsigned int i;
-	bool shown;
 	int err = 0;
 
 	old_cred = union_override_creds(dir->d_sb);
@@ -1790,39 +1834,22 @@ static struct union_merged *union_merged_build(struct file *file,
 		err = union_names_dedup(dir, &names);
 	if (err)
 		goto out;
-	m = kvmalloc(struct_size(m, shown, names.count), GFP_KERNEL);
+	m = kvmalloc(struct_size(m, shown, names.count), GFP_KERNEL_ACCOUNT);
 	if (!m) {
 		err = -ENOMEM;
 		goto out;
 	}
-	m->count = 0;
-	list_for_each_entry(chunk, &names.chunks, list) {
-		for (seen = union_seen_next(chunk, NULL); seen && !err;
-		     seen = union_seen_next(chunk, seen)) {
-			if (!seen->first)
-				continue;
-			if (seen->layer == UNION_SEEN_TOP)
-				err = union_merged_top(dir, ud, seen, &shown);
-			else
-				err = union_merged_lower(dir, ud, seen, &shown);
-			if (!err && shown)
-				m->shown[m->count++] = seen;
-			cond_resched();
-		}
-		if (err)
-			break;
-	}
-	if (!err && fatal_signal_pending(current))
-		err = -EINTR;
+	m->count = names.count;
+	err = union_merged_fill(dir, ud, &names, m);
 	if (err) {
 		kvfree(m);
 		goto out;
 	}
 	refcount_set(&m->ref, 1);
 	m->names = names;
+	m->names.table = NULL;
 	INIT_LIST_HEAD(&m->names.chunks);
 	list_splice_init(&names.chunks, &m->names.chunks);
-	names.table = NULL;
 out:
 	revert_creds(old_cred);
 	union_names_free(&names);
@@ -1835,11 +1862,12 @@ static int union_iterate_merged(struct file *file, struct union_dir *ud,
 {
 	struct dentry *dir = file->f_path.dentry;
 	struct union_merged *m = NULL;
+	bool fresh = ctx->pos == 0;
 	loff_t i;
 
 	if (!dir_emit_dots(file, ctx))
 		return 0;
-	if (ctx->pos > 2)
+	if (!fresh)
 		m = union_merged_get(dir, ud);
 	if (!m) {
 		m = union_merged_build(file, ud);

@@ -253,8 +253,10 @@ struct file *union_file_copy(struct file *file)
  *
  * For callers that hand their own kiocb to ->read_iter() and may hold no
  * reference of their own to a second file (io_uring's fixed files, the
- * loop driver): @file itself, or its copy, which @file's record holds for
- * as long as @file lives.
+ * loop driver).
+ *
+ * Return: @file itself, or its copy, which @file's record holds for as
+ * long as @file lives.
  */
 struct file *union_file_reader(struct file *file)
 {

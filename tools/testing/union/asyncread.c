@@ -12,6 +12,8 @@
  *   uring        io_uring IORING_OP_READ
  *   uring-fixed  the same, the descriptor registered as a fixed file
  *
+ * and each of them with "-direct" appended: FILE opened with O_DIRECT.
+ *
  * and prints what it read.  A failure prints the errno's name and exits
  * 1; bad usage exits 2.  Raw system calls: no libaio or liburing needed.
  */
@@ -30,7 +32,8 @@
 
 #define MAX_READ (1 << 20)
 
-static char buf[MAX_READ];
+/* Aligned for O_DIRECT. */
+static char buf[MAX_READ] __attribute__((aligned(4096)));
 
 static int fail(int err)
 {
@@ -132,15 +135,23 @@ out:
 
 int main(int argc, char **argv)
 {
+	int fd, status, flags = O_RDONLY;
+	const char *how;
+	size_t len;
 	ssize_t n;
-	int fd, status;
 	pid_t pid;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: union-asyncread aio|uring|uring-fixed FILE COMMAND\n");
+		fprintf(stderr, "usage: union-asyncread aio|uring|uring-fixed[-direct] FILE COMMAND\n");
 		return 2;
 	}
-	fd = open(argv[2], O_RDONLY);
+	how = argv[1];
+	len = strlen(how);
+	if (len > 7 && !strcmp(how + len - 7, "-direct")) {
+		flags |= O_DIRECT;
+		how = strndup(how, len - 7);
+	}
+	fd = open(argv[2], flags);
 	if (fd < 0)
 		return fail(errno);
 	pid = fork();
@@ -154,11 +165,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "union-asyncread: the command failed\n");
 		return 2;
 	}
-	if (!strcmp(argv[1], "aio"))
+	if (!strcmp(how, "aio"))
 		n = read_aio(fd);
-	else if (!strcmp(argv[1], "uring"))
+	else if (!strcmp(how, "uring"))
 		n = read_uring(fd, 0);
-	else if (!strcmp(argv[1], "uring-fixed"))
+	else if (!strcmp(how, "uring-fixed"))
 		n = read_uring(fd, 1);
 	else
 		return 2;
