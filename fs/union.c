@@ -1720,14 +1720,10 @@ static bool union_merged_whited_out(struct dentry *dir,
 	struct dentry *top;
 	bool hidden;
 
-	if (dir->d_flags & DCACHE_OP_HASH) {
-		top = try_lookup_one_len(seen->name, dir, seen->len);
-		if (IS_ERR(top))
-			return false;
-	} else {
-		top = union_seen_dentry(dir, seen);
-	}
-	if (!top)
+	if (!(dir->d_flags & DCACHE_OP_HASH))
+		return union_seen_hidden(dir, seen);
+	top = try_lookup_one_len(seen->name, dir, seen->len);
+	if (IS_ERR_OR_NULL(top))
 		return false;
 	hidden = d_is_positive(top) || d_is_union_whiteout(top);
 	dput(top);
