@@ -166,9 +166,17 @@ void d_union_set_resolved(struct dentry *dentry)
 	spin_unlock(&dentry->d_lock);
 }
 
+/* The union's own work: with its creator's credentials, and quiet. */
 const struct cred *union_override_creds(struct super_block *sb)
 {
+	union_quiet_begin();
 	return override_creds(sb->s_union->creator_cred);
+}
+
+void union_revert_creds(const struct cred *old)
+{
+	revert_creds(old);
+	union_quiet_end();
 }
 
 void union_save_times(struct inode *inode, struct union_times *times)
@@ -308,7 +316,7 @@ int union_set_redirect(struct vfsmount *mnt, struct dentry *dentry)
 	old_cred = union_override_creds(mnt->mnt_sb);
 	err = union_fault(UNION_STEP_REDIRECT) ?:
 	      union_set_redirect_sync(dentry, path);
-	revert_creds(old_cred);
+	union_revert_creds(old_cred);
 	/* A top layer without trusted xattrs cannot move such directories. */
 	if (err == -EOPNOTSUPP)
 		err = -EXDEV;
@@ -986,12 +994,14 @@ static int union_iterate_names(struct file *file, struct union_names *names,
 	return err ?: names->err;
 }
 
+/* The union's own reads of a directory are no one's events. */
 static int union_read_names(const struct path *dir, struct union_names *names)
 {
 	struct file *file;
 	int err;
 
-	file = dentry_open(dir, O_RDONLY | O_DIRECTORY, current_cred());
+	file = dentry_open(dir, O_RDONLY | O_DIRECTORY | __FMODE_NONOTIFY,
+			   current_cred());
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	err = union_iterate_names(file, names, false);
@@ -1210,7 +1220,7 @@ static struct xarray *union_shown(struct union_mount *um, unsigned int k)
 		goto out;
 	old_cred = union_override_creds(um->sb);
 	shown = union_count_shown(um, k);
-	revert_creds(old_cred);
+	union_revert_creds(old_cred);
 	if (IS_ERR(shown))
 		goto out;
 	/* Pairs with the acquire above: readers see complete counts. */
@@ -1399,7 +1409,7 @@ int union_getattr_dir(const struct path *dir, struct kstat *stat)
 			extra += union_count_lower_dirs(dir, ud, i, &names);
 		union_names_free(&names);
 	}
-	revert_creds(old_cred);
+	union_revert_creds(old_cred);
 	if (!err)
 		stat->nlink += extra;
 	return err;
@@ -1819,7 +1829,9 @@ static struct union_merged *union_merged_build(struct file *file,
 	}
 	if (err)
 		goto out;
-	top = dentry_open(&file->f_path, O_RDONLY | O_DIRECTORY, current_cred());
+	top = dentry_open(&file->f_path,
+			  O_RDONLY | O_DIRECTORY | __FMODE_NONOTIFY,
+			  current_cred());
 	err = PTR_ERR(top);
 	if (IS_ERR(top))
 		goto out;
@@ -1847,7 +1859,7 @@ static struct union_merged *union_merged_build(struct file *file,
 	INIT_LIST_HEAD(&m->names.chunks);
 	list_splice_init(&names.chunks, &m->names.chunks);
 out:
-	revert_creds(old_cred);
+	union_revert_creds(old_cred);
 	union_names_free(&names);
 	return err ? ERR_PTR(err) : m;
 }
@@ -1926,7 +1938,8 @@ int union_copyup_dir(const struct path *dir)
 		if (err)
 			goto out_free;
 	}
-	top = dentry_open(dir, O_RDONLY | O_DIRECTORY, current_cred());
+	top = dentry_open(dir, O_RDONLY | O_DIRECTORY | __FMODE_NONOTIFY,
+			  current_cred());
 	err = PTR_ERR(top);
 	if (IS_ERR(top))
 		goto out_free;
@@ -1957,7 +1970,7 @@ out_unlock:
 	fput(top);
 out_free:
 	union_names_free(&names);
-	revert_creds(old_cred);
+	union_revert_creds(old_cred);
 	return err;
 }
 
@@ -2066,7 +2079,7 @@ static void union_names_build(const struct path *dir, struct union_dir *ud)
 		names.layer = i;
 		err = union_read_names(&ud->layers[i], &names);
 	}
-	revert_creds(old_cred);
+	union_revert_creds(old_cred);
 	if (!err && !union_names_dedup(dir->dentry, &names))
 		union_names_keep(ud, &names);
 	union_names_free(&names);

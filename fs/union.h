@@ -16,6 +16,7 @@
 #include <linux/mount.h>
 #include <linux/path.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/union.h>
 #include <uapi/linux/xattr.h>
@@ -230,6 +231,26 @@ int union_attach(const struct path *mountpoint, struct vfsmount *top,
 		 int mnt_flags);
 void union_sb_release(struct super_block *sb);
 const struct cred *union_override_creds(struct super_block *sb);
+void union_revert_creds(const struct cred *old);
+
+/*
+ * What the union does on its top layer for its own sake (a copy, the
+ * directories a lookup makes, the entries of a first listing, its xattrs)
+ * is no change in the merged view, and a staged call's events wait until
+ * the copy has its name: no fsnotify event while current->union_quiet is
+ * set, but permission events, which are still asked (fsnotify()).
+ * Only the task itself reads or changes its count.
+ */
+static inline void union_quiet_begin(void)
+{
+	current->union_quiet++;
+}
+
+static inline void union_quiet_end(void)
+{
+	current->union_quiet--;
+}
+
 void union_save_times(struct inode *inode, struct union_times *times);
 void union_restore_times(struct dentry *dentry,
 			 const struct union_times *times);
@@ -281,7 +302,16 @@ struct union_origin {
 	char name[];
 };
 
+/* fs/namei.c */
+const struct union_origin *union_walk_origin(const struct dentry *lower);
+
 /* fs/union_file.c */
+struct union_name {
+	struct path where;	/* the copy, or the union directory */
+	struct qstr name;	/* the name there; empty for the copy */
+	bool gone;		/* no longer named in the union */
+};
+
 void union_origin_set(struct union_origin **origin, const struct path *parent,
 		      const struct qstr *name, struct dentry *lower);
 void union_origin_free(struct union_origin **origin);
@@ -290,6 +320,11 @@ void union_file_release(struct file *file);
 void union_files_copied(struct inode *linode, struct super_block *top,
 			struct dentry *copy);
 int union_file_copy_path(struct file *file, struct path *copy);
+bool union_file_where(struct file *file, const struct path **parent,
+		      struct qstr *name);
+bool union_file_named(const struct path *path, struct union_name *un);
+void union_files_unlinked(const struct path *parent, const struct qstr *name,
+			  struct inode *linode);
 bool union_file_stat_path(struct file *file, struct path *path);
 int union_file_copyup(const struct path *path, struct path *copy);
 
@@ -304,7 +339,7 @@ int union_copyup_commit(const struct union_origin *o, const struct path *lower,
 void union_copyup_refused(const struct union_origin *o, int err);
 int union_change(const struct union_origin *o, const struct path *lower,
 		 loff_t len, int (*change)(const struct path *, void *),
-		 void *arg);
+		 void *arg, __u32 events);
 
 /* The credentials a security module gives a copy (union_copyup.c). */
 struct union_cu_creds {
@@ -440,7 +475,7 @@ static inline void union_origin_free(struct union_origin **origin)
 static inline int union_change(const struct union_origin *o,
 			       const struct path *lower, loff_t len,
 			       int (*change)(const struct path *, void *),
-			       void *arg)
+			       void *arg, __u32 events)
 {
 	return -EROFS;
 }

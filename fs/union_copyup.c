@@ -316,7 +316,9 @@ static struct file *union_copy_tmpfile(const struct path *parent,
 	struct file *in, *out;
 	int err;
 
-	in = dentry_open(lower, O_RDONLY | O_LARGEFILE, current_cred());
+	/* The copy-up's own reads and writes are no one's events. */
+	in = dentry_open(lower, O_RDONLY | O_LARGEFILE | __FMODE_NONOTIFY,
+			 current_cred());
 	if (IS_ERR(in))
 		return in;
 	err = union_cu_creds_override(lower->dentry, &cc);
@@ -332,7 +334,8 @@ static struct file *union_copy_tmpfile(const struct path *parent,
 	err = union_fault(UNION_STEP_COPY_OPEN);
 	out = err ? ERR_PTR(err) :
 	      kernel_tmpfile_open(&nop_mnt_idmap, parent, S_IFREG | 0600,
-				  O_RDWR | O_LARGEFILE, current_cred());
+				  O_RDWR | O_LARGEFILE | __FMODE_NONOTIFY,
+				  current_cred());
 	/* do_splice_direct() takes the top's freeze protection itself. */
 	mnt_drop_write(parent->mnt);
 	if (IS_ERR(out))
@@ -528,7 +531,7 @@ bool union_index_present(struct super_block *sb)
 
 	if (!IS_ERR(dir))
 		dput(dir);
-	revert_creds(old_cred);
+	union_revert_creds(old_cred);
 	return present;
 }
 
@@ -663,7 +666,7 @@ out:
 		dentry = ERR_CAST(entry);
 	else
 		dput(entry);
-	revert_creds(old_cred);
+	union_revert_creds(old_cred);
 	return dentry;
 }
 
@@ -705,7 +708,7 @@ void union_drop_index(struct super_block *sb, struct inode *inode,
 out_dput:
 	dput(dir);
 out:
-	revert_creds(old_cred);
+	union_revert_creds(old_cred);
 }
 
 /*
@@ -890,7 +893,7 @@ out_creds:
 			       err ? NULL : *dentryp, err);
 	union_count(parent->dentry->d_sb, err ? UNION_STAT_COPYUP_FAILED :
 						UNION_STAT_COPYUP);
-	revert_creds(old_cred);
+	union_revert_creds(old_cred);
 out_unlock:
 	mutex_unlock(lock);
 	return err;
@@ -940,7 +943,7 @@ struct file *union_copyup_stage(const struct union_origin *o,
 		len = i_size_read(linode);
 	trace_union_copyup_start(o->parent.dentry, &name, linode, len);
 	tmp = union_copy_tmpfile(&o->parent, lower, len);
-	revert_creds(old_cred);
+	union_revert_creds(old_cred);
 	if (IS_ERR(tmp)) {
 		trace_union_copyup_end(o->parent.dentry, &name, NULL,
 				       PTR_ERR(tmp));
@@ -997,6 +1000,8 @@ int union_copyup_commit(const struct union_origin *o, const struct path *lower,
  * @len: how much data the copy needs (truncate()), or -1 for all of it
  * @change: the change, made on the unnamed copy with all its checks
  * @arg: for @change
+ * @events: the fsnotify events that @change makes on a plain file, for
+ *	    the copy once it has its name (FS_ATTRIB and the like)
  *
  * The copy is linked only if @change worked: a refused change (a
  * security module, a capability, the owner's rights that only the change
@@ -1004,7 +1009,7 @@ int union_copyup_commit(const struct union_origin *o, const struct path *lower,
  */
 int union_change(const struct union_origin *o, const struct path *lower,
 		 loff_t len, int (*change)(const struct path *, void *),
-		 void *arg)
+		 void *arg, __u32 events)
 {
 	struct path copy;
 	struct file *tmp;
@@ -1013,7 +1018,10 @@ int union_change(const struct union_origin *o, const struct path *lower,
 	tmp = union_copyup_stage(o, lower, len);
 	if (IS_ERR(tmp))
 		return PTR_ERR(tmp);
+	/* Its events are reported once the copy has its name. */
+	union_quiet_begin();
 	err = change(&tmp->f_path, arg);
+	union_quiet_end();
 	/* truncate() breaks the lower file's leases, after its checks. */
 	if (!err && len >= 0)
 		err = break_lease(d_inode(lower->dentry), O_WRONLY);
@@ -1021,8 +1029,11 @@ int union_change(const struct union_origin *o, const struct path *lower,
 		union_copyup_refused(o, err);
 	else
 		err = union_copyup_commit(o, lower, tmp, &copy);
-	if (!err)
+	if (!err) {
+		if (events)
+			fsnotify_dentry(copy.dentry, events);
 		path_put(&copy);
+	}
 	fput(tmp);
 	return err;
 }

@@ -28,6 +28,7 @@
 #include <linux/spinlock.h>
 
 #include "internal.h"
+#include "mount.h"
 #include "union.h"
 
 /*
@@ -46,6 +47,7 @@ struct union_file {
 	struct path parent;		/* where the union showed it */
 	struct path copy;		/* its copy on the top layer */
 	struct file *copy_file;		/* the copy, opened for reading */
+	bool unlinked;			/* whited out, never copied */
 	unsigned int len;
 	char name[];
 };
@@ -194,7 +196,7 @@ void union_files_copied(struct inode *linode, struct super_block *top,
 	hash_for_each_possible(union_origins, o, hash, (unsigned long)linode) {
 		if (d_inode(o->lower) == linode &&
 		    o->parent.mnt->mnt_sb == top && !o->copy)
-			o->copy = dget(copy);
+			WRITE_ONCE(o->copy, dget(copy));
 	}
 	spin_unlock(&union_files_lock);
 }
@@ -236,6 +238,10 @@ struct file *union_file_copy(struct file *file)
 	path_get(&path);
 	spin_unlock(&union_files_lock);
 	/* Open as the file was: no permission check, its creds. */
+	/*
+	 * Reads through @file are made on it, with their checks and events:
+	 * fsnotify reports them for the copy, under its name.
+	 */
 	copy = dentry_open(&path, O_RDONLY |
 			   (file->f_flags & (O_LARGEFILE | O_NOATIME)),
 			   file->f_cred);
@@ -276,6 +282,155 @@ struct file *union_file_reader(struct file *file)
 	return held ?: file;
 }
 EXPORT_SYMBOL_GPL(union_file_reader);
+
+/* Under rcu_read_lock() or union_files_lock. */
+static bool union_file_name(const struct path *path, struct union_name *un)
+{
+	const struct union_origin *o;
+	struct union_file *uf;
+	struct dentry *copy;
+
+	hash_for_each_possible_rcu(union_files, uf, hash,
+				   (unsigned long)d_inode(path->dentry),
+				   lockdep_is_held(&union_files_lock)) {
+		const struct path *opened = &uf->file->f_path;
+
+		if (opened->dentry != path->dentry || opened->mnt != path->mnt)
+			continue;
+		/* Pairs with union_files_copied(): the mount first. */
+		copy = smp_load_acquire(&uf->copy.dentry);
+		if (copy) {
+			un->where.mnt = uf->copy.mnt;
+			un->where.dentry = copy;
+			un->name = (struct qstr)QSTR_INIT("", 0);
+			un->gone = d_unlinked(copy);
+		} else {
+			un->where = uf->parent;
+			un->name = (struct qstr)QSTR_INIT(uf->name, uf->len);
+			un->gone = READ_ONCE(uf->unlinked);
+		}
+		return true;
+	}
+	/* The file that an open in progress opens: no record of its own yet. */
+	o = union_walk_origin(path->dentry);
+	if (!o || o->parent.mnt != &real_mount(path->mnt)->mnt_parent->mnt)
+		return false;
+	un->where = o->parent;
+	un->name = (struct qstr)QSTR_INIT(o->name, o->len);
+	copy = READ_ONCE(o->copy);
+	if (copy) {
+		un->where.dentry = copy;
+		un->name = (struct qstr)QSTR_INIT("", 0);
+	}
+	un->gone = false;
+	return true;
+}
+
+/**
+ * union_file_named - how the union names a lower file opened through it
+ * @path: a lower non-directory on a union's view of its layer
+ * @un: out: its copy, once it has one (the file is the copy then), or
+ *	else the union directory it was found in and its name there; and
+ *	whether that name is gone
+ *
+ * For d_path() and the like, under rcu_read_lock(), which keeps what it
+ * gives valid, without references.  False when no file opened through
+ * the union is at @path.
+ */
+bool union_file_named(const struct path *path, struct union_name *un)
+{
+	return union_file_name(path, un);
+}
+
+/**
+ * union_path_shown - step from a lower file to where the union shows it
+ * @path: a path, referenced; replaced by the union directory of a lower
+ *	  file opened through the union, or by its copy, referenced, and
+ *	  the old one put
+ *
+ * For a security module that walks a file's parents to find its rules
+ * (Landlock): a lower file's own parents are its layer's.  False, and
+ * @path left alone, for every other path.
+ */
+bool union_path_shown(struct path *path)
+{
+	struct union_name un;
+	bool found;
+
+	if (likely(!(path->mnt->mnt_flags & MNT_UNION_LOWER)) ||
+	    d_is_dir(path->dentry))
+		return false;
+	/* The record's references stay while it is hashed. */
+	spin_lock(&union_files_lock);
+	found = union_file_name(path, &un);
+	if (found)
+		path_get(&un.where);
+	spin_unlock(&union_files_lock);
+	if (found) {
+		path_put(path);
+		*path = un.where;
+	}
+	return found;
+}
+
+/**
+ * union_files_unlinked - a lower file's name was whited out
+ * @parent: the union directory
+ * @name: the name
+ * @linode: the lower file, which was not copied up
+ *
+ * The files opened under that name have no name now, as any unlinked file.
+ */
+void union_files_unlinked(const struct path *parent, const struct qstr *name,
+			  struct inode *linode)
+{
+	struct union_file *uf;
+
+	spin_lock(&union_files_lock);
+	hash_for_each_possible(union_files, uf, hash, (unsigned long)linode) {
+		if (file_inode(uf->file) == linode && !uf->copy.dentry &&
+		    uf->parent.dentry == parent->dentry &&
+		    uf->len == name->len &&
+		    !memcmp(uf->name, name->name, name->len))
+			WRITE_ONCE(uf->unlinked, true);
+	}
+	spin_unlock(&union_files_lock);
+}
+
+/**
+ * union_file_where - where the union showed a lower file opened through it
+ * @file: a file on a union's view of a lower layer
+ * @parent: out: the union directory the file was found in
+ * @name: out: its name there
+ *
+ * Both stay valid for as long as @file, or, while the open that found the
+ * file runs, as long as that walk.  False when @file has no record: it was
+ * opened on the view some other way, or there was no memory for one.
+ */
+bool union_file_where(struct file *file, const struct path **parent,
+		      struct qstr *name)
+{
+	const struct union_origin *o;
+	struct union_file *uf = NULL;
+
+	if (file->f_mode & FMODE_UNION_LOWER) {
+		/* Freed only when @file goes. */
+		rcu_read_lock();
+		uf = union_file_find(file);
+		rcu_read_unlock();
+	}
+	if (uf) {
+		*parent = &uf->parent;
+		*name = (struct qstr)QSTR_INIT(uf->name, uf->len);
+		return true;
+	}
+	o = union_walk_origin(file->f_path.dentry);
+	if (!o)
+		return false;
+	*parent = &o->parent;
+	*name = (struct qstr)QSTR_INIT(o->name, o->len);
+	return true;
+}
 
 /* The copy of @file's lower object, referenced; -ENOENT while none. */
 int union_file_copy_path(struct file *file, struct path *copy)
@@ -333,7 +488,7 @@ bool union_file_stat_path(struct file *file, struct path *path)
 	 */
 	old_cred = union_override_creds(parent.mnt->mnt_sb);
 	err = vfs_path_lookup(parent.dentry, parent.mnt, name, 0, &found);
-	revert_creds(old_cred);
+	union_revert_creds(old_cred);
 	if (!err) {
 		/* Something mounted on the name hides it, it does not remove it. */
 		named = path_equal(&found, &file->f_path) || path_mounted(&found);

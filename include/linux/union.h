@@ -101,6 +101,7 @@ static inline bool dir_emit_whiteout(struct dir_context *ctx,
 #ifdef CONFIG_UNION_MOUNT
 struct file *union_file_copy(struct file *file);
 struct file *union_file_reader(struct file *file);
+bool union_path_shown(struct path *path);
 #else
 static inline struct file *union_file_copy(struct file *file)
 {
@@ -110,6 +111,11 @@ static inline struct file *union_file_copy(struct file *file)
 static inline struct file *union_file_reader(struct file *file)
 {
 	return file;
+}
+
+static inline bool union_path_shown(struct path *path)
+{
+	return false;
 }
 #endif
 

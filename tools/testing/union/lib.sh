@@ -364,6 +364,14 @@ t_mount() {
 	_t_mounts+=("$mnt")
 }
 
+# plain_copy SRC DIR: a plain tmpfs at DIR (unmounted at exit) holding a
+# copy of the tree SRC, to make the same calls on as on the union.
+plain_copy() {
+	mkdir -p "$2"
+	t_mount -t tmpfs plain "$2"
+	cp -a "$1/." "$2/"
+}
+
 # t_umount MNT: unmount MNT now (and forget it).
 t_umount() {
 	local i out

@@ -33,9 +33,7 @@ $SYSOP setxattr "$src/d/p" trusted.t lower || bail_out "setxattr trusted.t"
 chmod 0755 "$T"
 union_setup "$src"
 U=$UNION_DIR
-mkdir -p "$ref"
-t_mount -t tmpfs ref "$ref"
-cp -a "$src/." "$ref/"
+plain_copy "$src" "$ref"
 
 free_inodes() {	# what the top layer has left, where it counts inodes
 	case $UPPER in

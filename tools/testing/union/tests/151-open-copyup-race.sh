@@ -9,7 +9,7 @@
 # new mmap, and the interfaces that hand their own request to the file
 # system: aio, io_uring (the descriptor plain and registered as a fixed
 # file; ext2 lowers: opened with O_DIRECT too) and a read-only loop device
-# over the file.
+# over the file, whose LOOP_SET_CAPACITY takes the copy's size.
 # uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 # timeout: 300
@@ -58,6 +58,10 @@ for dio in $dios; do
 		bail_out "the write to loop-$dio failed"
 	out=$(dd if="$dev" iflag=direct bs=4096 count=1 status=none | tr -d N | wc -c)
 	assert_eq "$out" 0 "a loop device over the file (direct I/O $dio) reads the copy"
+	head -c 4096 /dev/zero >> "$U/loop-$dio"
+	losetup -c "$dev" || bail_out "losetup -c failed"
+	assert_eq "$(blockdev --getsize64 "$dev")" 8192 \
+		"LOOP_SET_CAPACITY takes the copy's size (direct I/O $dio)"
 	losetup -d "$dev"
 done
 
