@@ -283,8 +283,18 @@ struct file *union_file_reader(struct file *file)
 }
 EXPORT_SYMBOL_GPL(union_file_reader);
 
-/* Under rcu_read_lock() or union_files_lock. */
-static bool union_file_name(const struct path *path, struct union_name *un)
+/**
+ * union_file_named - how the union names a lower file opened through it
+ * @path: a lower non-directory on a union's view of its layer
+ * @un: out: its copy, once it has one (the file is the copy then), or
+ *	else the union directory it was found in and its name there; and
+ *	whether that name is gone
+ *
+ * For d_path() and the like, under rcu_read_lock(), which keeps what it
+ * gives valid, without references, or under union_files_lock.  False
+ * when no file opened through the union is at @path.
+ */
+bool union_file_named(const struct path *path, struct union_name *un)
 {
 	const struct union_origin *o;
 	struct union_file *uf;
@@ -327,22 +337,6 @@ static bool union_file_name(const struct path *path, struct union_name *un)
 }
 
 /**
- * union_file_named - how the union names a lower file opened through it
- * @path: a lower non-directory on a union's view of its layer
- * @un: out: its copy, once it has one (the file is the copy then), or
- *	else the union directory it was found in and its name there; and
- *	whether that name is gone
- *
- * For d_path() and the like, under rcu_read_lock(), which keeps what it
- * gives valid, without references.  False when no file opened through
- * the union is at @path.
- */
-bool union_file_named(const struct path *path, struct union_name *un)
-{
-	return union_file_name(path, un);
-}
-
-/**
  * union_path_shown - step from a lower file to where the union shows it
  * @path: a path, referenced; replaced by the union directory of a lower
  *	  file opened through the union, or by its copy, referenced, and
@@ -362,7 +356,7 @@ bool union_path_shown(struct path *path)
 		return false;
 	/* The record's references stay while it is hashed. */
 	spin_lock(&union_files_lock);
-	found = union_file_name(path, &un);
+	found = union_file_named(path, &un);
 	if (found)
 		path_get(&un.where);
 	spin_unlock(&union_files_lock);
