@@ -30,6 +30,8 @@ import select
 import struct
 import sys
 
+import refuse  # fork_ops(), shared with test 103
+
 libc = ctypes.CDLL(None, use_errno=True)
 
 IN_EVENTS = [("ACCESS", 0x1), ("MODIFY", 0x2), ("ATTRIB", 0x4),
@@ -103,18 +105,8 @@ def one(op):
     return "%s: ok" % shown
 
 
-def fork_ops(ops):
-    """Make the calls in a child; returns its pid and the pipe its
-    results come back on."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(r)
-        out = "".join(one(op) + "\n" for op in ops)
-        os.write(w, out.encode())
-        os._exit(0)
-    os.close(w)
-    return pid, r
+def run_ops(ops):
+    return "".join(one(op) + "\n" for op in ops)
 
 
 def inotify(path, ops):
@@ -126,7 +118,7 @@ def inotify(path, ops):
         mask |= bit
     if libc.inotify_add_watch(fd, path.encode(), mask) < 0:
         fail("inotify_add_watch")
-    pid, r = fork_ops(ops)
+    pid, r = refuse.fork_ops(ops, run_ops)
     out = b""
     while True:
         chunk = os.read(r, 65536)
@@ -188,7 +180,7 @@ def fanotify(kind, path, ops):
             mask |= FAN_EVENT_ON_CHILD
     if libc.fanotify_mark(fd, flags, mask, AT_FDCWD, path.encode()) < 0:
         fail("fanotify_mark")
-    pid, r = fork_ops(ops)
+    pid, r = refuse.fork_ops(ops, run_ops)
     events = []
     out = b""
     # Without a listener to answer, read events only once the child is

@@ -56,14 +56,14 @@ def run_ops(ops):
     return "".join(one(op) + "\n" for op in ops)
 
 
-def fork_ops(ops):
-    """Make the calls in a child; returns its pid and the pipe its
-    results come through."""
+def fork_ops(ops, run=run_ops):
+    """Make the calls in a child (run(ops) gives their results, one line
+    each); returns its pid and the pipe the results come through."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(r)
-        os.write(w, run_ops(ops).encode())
+        os.write(w, run(ops).encode())
         os._exit(0)
     os.close(w)
     return pid, r
