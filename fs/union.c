@@ -12,6 +12,7 @@
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/dcache.h>
+#include <linux/exportfs.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/fsnotify.h>
@@ -21,6 +22,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/statfs.h>
 #include <linux/union.h>
 #include <linux/user_namespace.h>
 #include <linux/xattr.h>
@@ -517,6 +519,94 @@ int union_layer_index(struct super_block *sb, struct vfsmount *lower)
 }
 
 /**
+ * union_fsid_is - does a union report an fsid as its own
+ * @top: the union's top layer, which the caller holds
+ * @fsid: the fsid
+ */
+bool union_fsid_is(struct super_block *top, const __kernel_fsid_t *fsid)
+{
+	struct union_mount *um = READ_ONCE(top->s_union);
+
+	return um && (um->fsid.val[0] || um->fsid.val[1]) &&
+	       um->fsid.val[0] == fsid->val[0] &&
+	       um->fsid.val[1] == fsid->val[1];
+}
+
+/**
+ * union_view_top - the top layer of the union a view shows
+ * @mnt: a mount, maybe a union's view of a lower layer
+ *
+ * Returns that union's top-layer superblock, or NULL for any other mount
+ * or once the union is gone.  The caller holds the union (as
+ * fsnotify_union_file() does) for as long as it uses the superblock.
+ */
+struct super_block *union_view_top(const struct vfsmount *mnt)
+{
+	struct mount *m = real_mount((struct vfsmount *)mnt);
+	struct super_block *top = NULL;
+	struct mount *parent;
+
+	if (likely(!(mnt->mnt_flags & MNT_UNION_LOWER)))
+		return NULL;
+	rcu_read_lock();
+	parent = mnt_reported(m);
+	if (parent != m)
+		top = parent->mnt.mnt_sb;
+	rcu_read_unlock();
+	return top;
+}
+
+/**
+ * union_encode_fid - identify an object that a union shows
+ * @top: the union's top layer, which the caller holds
+ * @inode: the object, on the top layer or on a lower one
+ * @fh: where the identifier goes, or NULL to size it
+ * @max_len: in: room at @fh, in 32-bit words; out: what the identifier takes
+ *
+ * A union reports the top layer's fsid for everything it shows (statfs()),
+ * and a lower object may have the identifier of an object of the top
+ * layer, or of another lower layer.  So a lower object's identifier is its
+ * layer's number, then the object's own.  Like any EXPORT_FH_FID
+ * identifier it tells objects apart and is never decoded.
+ *
+ * Return: the identifier's type, or FILEID_INVALID as exportfs_encode_fid()
+ * gives it (with the room needed in *@max_len); -EOPNOTSUPP when the
+ * object's own identifier leaves no room for the layer's number in
+ * MAX_HANDLE_SZ.
+ */
+int union_encode_fid(struct super_block *top, struct inode *inode, u32 *fh,
+		     int *max_len)
+{
+	struct union_mount *um = READ_ONCE(top->s_union);
+	int room = fh ? max(*max_len - 1, 0) : 0;
+	unsigned int layer;
+	int type;
+
+	if (inode->i_sb == top || !um)
+		return exportfs_encode_fid(inode, (struct fid *)fh, max_len);
+	/* A layer's objects are the same objects on any layer sharing its sb. */
+	for (layer = 0; layer < um->nr_lowers; layer++) {
+		if (um->lowers[layer]->mnt_sb == inode->i_sb)
+			break;
+	}
+	if (WARN_ON_ONCE(layer == um->nr_lowers))
+		return exportfs_encode_fid(inode, (struct fid *)fh, max_len);
+	type = exportfs_encode_fid(inode,
+				   room > 0 ? (struct fid *)(fh + 1) : NULL,
+				   &room);
+	/* One word more than the largest handle there is: none. */
+	if (room + 1 > MAX_HANDLE_SZ / sizeof(u32)) {
+		*max_len = 0;
+		return -EOPNOTSUPP;
+	}
+	*max_len = room + 1;
+	if (type <= 0 || type >= FILEID_INVALID)
+		return FILEID_INVALID;
+	fh[0] = (layer + 1) << 8 | type;
+	return FILEID_UNION_LOWER;
+}
+
+/**
  * union_view_rcu - a union mount's view of a lower layer, if made yet
  * @mnt: the union mount
  * @lower: the layer's mount, as the stacks have it
@@ -669,6 +759,35 @@ void union_views_put(struct vfsmount *top)
 }
 
 /**
+ * union_notify_unlink - report that a lower file's last name went
+ * @parent: the union directory it was in
+ * @lower: the lower file, as the directory's stack has it
+ * @dentry: its name in @parent, a whiteout now
+ *
+ * As vfs_unlink() reports the last name of a file going.  The lower
+ * inode's marks are the union's (they move to a copy): they see the file
+ * deleted, and go.  The events are reported on the union's view of the
+ * lower layer, which identifies the file within the union (fanotify).
+ */
+void union_notify_unlink(const struct path *parent, const struct path *lower,
+			 struct dentry *dentry)
+{
+	struct inode *inode = d_inode(lower->dentry);
+	struct vfsmount *view = union_view(parent->mnt, lower->mnt);
+	struct path shown = {
+		.mnt = IS_ERR(view) ? lower->mnt : view,
+		.dentry = lower->dentry,
+	};
+
+	fsnotify(FS_ATTRIB, &shown, FSNOTIFY_EVENT_PATH, NULL, NULL, inode, 0);
+	fsnotify(FS_DELETE_SELF, &shown, FSNOTIFY_EVENT_PATH, NULL, NULL,
+		 inode, 0);
+	__fsnotify_inode_delete(inode);
+	fsnotify_name(FS_DELETE, &shown, FSNOTIFY_EVENT_PATH,
+		      d_inode(parent->dentry), &dentry->d_name, 0);
+}
+
+/**
  * union_view_root - the root of the union mount a path's view stands for
  * @path: a lower non-directory, as a union returned it
  * @root: out: that mount's root, referenced
@@ -755,6 +874,8 @@ int union_attach(const struct path *mountpoint, struct vfsmount *top,
 		return -ENOMEM;
 	}
 	mutex_init(&um->shown_lock);
+	if (vfs_get_fsid(sb->s_root, &um->fsid))
+		memset(&um->fsid, 0, sizeof(um->fsid));
 	if (n > 1)
 		um->shown = kcalloc(n, sizeof(*um->shown), GFP_KERNEL);
 	um->creator_cred = prepare_creds();

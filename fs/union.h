@@ -148,6 +148,12 @@ struct union_mount {
 	const struct cred *creator_cred;	/* for copy-up on lookup */
 	struct super_block *sb;
 	struct list_head list;			/* under union_list_lock */
+	/*
+	 * The top layer's fsid, as statfs() gives it for the whole union:
+	 * fanotify groups that report it get lower objects' identifiers
+	 * made within the union (union_encode_fid()).  Zero if none.
+	 */
+	__kernel_fsid_t fsid;
 	atomic_long_t stats[UNION_STAT_NR];
 	unsigned int nr_lowers;
 	/*
@@ -273,6 +279,8 @@ void union_views_set_flags(struct vfsmount *top);
 void union_views_detach(struct vfsmount *top);
 void union_views_put(struct vfsmount *top);
 bool union_view_root(const struct path *path, struct path *root);
+void union_notify_unlink(const struct path *parent, const struct path *lower,
+			 struct dentry *dentry);
 bool union_lower_readonly(const struct path *path);
 
 /* fs/namespace.c */

@@ -885,8 +885,11 @@ copied:
 		 * a copy of @lower at all, and descriptors of @lower must not
 		 * take it for one.
 		 */
-		if (made)
+		if (made) {
 			union_files_copied(linode, parent->mnt->mnt_sb, dentry);
+			/* The copy is the file now, and its marks are there. */
+			fsnotify_move_inode_marks(linode, d_inode(dentry));
+		}
 	}
 out_creds:
 	trace_union_copyup_end(parent->dentry, name,

@@ -58,6 +58,16 @@ static DEFINE_HASHTABLE(union_files, UNION_FILES_BITS);
 static DEFINE_HASHTABLE(union_origins, UNION_FILES_BITS);
 static DEFINE_SPINLOCK(union_files_lock);
 
+/*
+ * No more events for @copy, a record's copy about to be put: its close is
+ * not one.  Nothing reads through it any more.
+ */
+static void union_file_silence(struct file *copy)
+{
+	copy->f_mode &= ~FMODE_FSNOTIFY_MASK;
+	copy->f_mode |= FMODE_NONOTIFY;
+}
+
 /* Under rcu_read_lock() or union_files_lock. */
 static struct union_file *union_file_find(struct file *file)
 {
@@ -161,8 +171,11 @@ void union_file_release(struct file *file)
 	spin_unlock(&union_files_lock);
 	if (WARN_ON_ONCE(!uf))
 		return;
-	if (uf->copy_file)
+	if (uf->copy_file) {
+		/* @file's close was reported, as the copy's (fsnotify). */
+		union_file_silence(uf->copy_file);
 		fput(uf->copy_file);
+	}
 	path_put(&uf->copy);
 	path_put(&uf->parent);
 	kfree_rcu(uf, rcu);
@@ -212,8 +225,8 @@ void union_files_copied(struct inode *linode, struct super_block *top,
  */
 struct file *union_file_copy(struct file *file)
 {
+	struct file *copy = NULL, *held;
 	struct path path = {};
-	struct file *copy = NULL;
 	struct union_file *uf;
 
 	/* Others (a fifo, say) are not read through their inode's data. */
@@ -237,20 +250,28 @@ struct file *union_file_copy(struct file *file)
 	path = uf->copy;
 	path_get(&path);
 	spin_unlock(&union_files_lock);
-	/* Open as the file was: no permission check, its creds. */
 	/*
-	 * Reads through @file are made on it, with their checks and events:
-	 * fsnotify reports them for the copy, under its name.
+	 * Open as the file was: no permission check, its creds.  Reads
+	 * through @file are made on it, with their checks and events:
+	 * fsnotify reports them for the copy, under its name.  Its open and
+	 * close are not reported, @file's stand for them (permission events
+	 * are still asked).
 	 */
+	union_quiet_begin();
 	copy = dentry_open(&path, O_RDONLY |
 			   (file->f_flags & (O_LARGEFILE | O_NOATIME)),
 			   file->f_cred);
+	union_quiet_end();
 	path_put(&path);
 	if (IS_ERR(copy))
 		return NULL;
-	if (!cmpxchg(&uf->copy_file, NULL, copy))
-		get_file(copy);
-	return copy;
+	held = cmpxchg(&uf->copy_file, NULL, copy);
+	if (!held)
+		return get_file(copy);
+	/* Another task's is kept: ours goes unseen. */
+	union_file_silence(copy);
+	fput(copy);
+	return get_file(held);
 }
 
 /**

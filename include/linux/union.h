@@ -99,10 +99,31 @@ static inline bool dir_emit_whiteout(struct dir_context *ctx,
 #endif
 
 #ifdef CONFIG_UNION_MOUNT
+bool union_fsid_is(struct super_block *top, const __kernel_fsid_t *fsid);
+struct super_block *union_view_top(const struct vfsmount *mnt);
+int union_encode_fid(struct super_block *top, struct inode *inode, u32 *fh,
+		     int *max_len);
 struct file *union_file_copy(struct file *file);
 struct file *union_file_reader(struct file *file);
 bool union_path_shown(struct path *path);
 #else
+static inline bool union_fsid_is(struct super_block *top,
+				 const __kernel_fsid_t *fsid)
+{
+	return false;
+}
+
+static inline struct super_block *union_view_top(const struct vfsmount *mnt)
+{
+	return NULL;
+}
+
+static inline int union_encode_fid(struct super_block *top,
+				   struct inode *inode, u32 *fh, int *max_len)
+{
+	return -EOPNOTSUPP;
+}
+
 static inline struct file *union_file_copy(struct file *file)
 {
 	return NULL;

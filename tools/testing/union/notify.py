@@ -6,6 +6,7 @@ makes calls, and print what the watch saw (test 105).
   notify.py inotify DIR OP...      an inotify watch on the directory DIR
   notify.py dir DIR OP...          a fanotify mark on DIR, for events on
         its children
+  notify.py file FILE OP...        a fanotify mark on FILE itself
   notify.py mount DIR OP...        a fanotify mark on the mount at DIR
   notify.py perm DIR OP...         a fanotify FAN_OPEN_PERM and
         FAN_ACCESS_PERM listener on the mount at DIR that denies every
@@ -14,8 +15,10 @@ makes calls, and print what the watch saw (test 105).
 OP is "read:PATH" (open read-only, read, close), "write:PATH" (open
 for appending, write, close), "list:PATH" (read a directory),
 "chmod:PATH" (to 0640), "trunc:PATH" (open with O_TRUNC), "utime:PATH"
-(set both times), "unlink:PATH", "mkdir:PATH", "rmdir:PATH" or
-"rename:OLD=NEW".  The calls' results come first,
+(set both times), "unlink:PATH", "mkdir:PATH", "rmdir:PATH",
+"rename:OLD=NEW", "open:PATH" (open read-only and keep the descriptor)
+or "close:PATH" (read the kept descriptor of PATH from its start, and
+close it).  An inotify DIR may be a file too.  The calls' results come first,
 one line per OP ("OP: ok" or "OP: ERRNONAME", PATH shortened to its last
 component), then one line per event of the child, in order: the event
 names and, for fanotify, the last component of the event's path, for
@@ -37,7 +40,8 @@ libc = ctypes.CDLL(None, use_errno=True)
 IN_EVENTS = [("ACCESS", 0x1), ("MODIFY", 0x2), ("ATTRIB", 0x4),
              ("CLOSE_WRITE", 0x8), ("CLOSE_NOWRITE", 0x10), ("OPEN", 0x20),
              ("MOVED_FROM", 0x40), ("MOVED_TO", 0x80), ("CREATE", 0x100),
-             ("DELETE", 0x200), ("ISDIR", 0x40000000)]
+             ("DELETE", 0x200), ("DELETE_SELF", 0x400), ("MOVE_SELF", 0x800),
+             ("IGNORED", 0x8000), ("ISDIR", 0x40000000)]
 FAN_EVENTS = [("ACCESS", 0x1), ("MODIFY", 0x2), ("CLOSE_WRITE", 0x8),
               ("CLOSE_NOWRITE", 0x10), ("OPEN", 0x20),
               ("OPEN_PERM", 0x10000), ("ACCESS_PERM", 0x20000)]
@@ -64,11 +68,23 @@ def names(mask, table):
     return "|".join(n for n, bit in table if mask & bit)
 
 
+held = {}
+
+
 def one(op):
     kind, path = op.split(":", 1)
     shown = "%s:%s" % (kind, os.path.basename(path))
     try:
-        if kind == "read":
+        if kind == "open":
+            held[path] = os.open(path, os.O_RDONLY)
+        elif kind == "close":
+            fd = held.pop(path)
+            try:
+                data = os.pread(fd, 4096, 0)
+            finally:
+                os.close(fd)
+            shown += " " + data.decode().replace("\n", "|")
+        elif kind == "read":
             fd = os.open(path, os.O_RDONLY)
             try:
                 os.read(fd, 4096)
@@ -114,8 +130,8 @@ def inotify(path, ops):
     if fd < 0:
         fail("inotify_init1")
     mask = 0
-    for _, bit in IN_EVENTS[:-1]:
-        mask |= bit
+    for _, bit in IN_EVENTS:
+        mask |= bit & 0xfff
     if libc.inotify_add_watch(fd, path.encode(), mask) < 0:
         fail("inotify_add_watch")
     pid, r = refuse.fork_ops(ops, run_ops)
@@ -176,7 +192,7 @@ def fanotify(kind, path, ops):
         flags = FAN_MARK_ADD
         if kind == "mount":
             flags |= FAN_MARK_MOUNT
-        else:
+        elif kind == "dir":
             mask |= FAN_EVENT_ON_CHILD
     if libc.fanotify_mark(fd, flags, mask, AT_FDCWD, path.encode()) < 0:
         fail("fanotify_mark")
@@ -210,7 +226,7 @@ def main():
     kind, path, ops = sys.argv[1], sys.argv[2], sys.argv[3:]
     if kind == "inotify":
         sys.stdout.write(inotify(path, ops))
-    elif kind in ("dir", "mount", "perm"):
+    elif kind in ("dir", "file", "mount", "perm"):
         sys.stdout.write(fanotify(kind, path, ops))
     else:
         raise SystemExit(__doc__)

@@ -8,7 +8,9 @@
 # file system: no event for the copy-up itself.  Every listener's record
 # of the calls (event names, in order, and the names they came with)
 # must equal what the same listener records on a plain tmpfs copy of the
-# tree.
+# tree.  A watch or mark on a lower file itself goes with the file to
+# its copy, and sees its changes, the reads of descriptors opened before
+# the copy-up, its rename and its unlink.
 # uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
@@ -16,7 +18,10 @@
 NOTIFY="$PYTHON $UNION_TOOLS/notify.py"
 src=$T/src
 ref=$T/ref
-mkdir -p "$src/d" "$src/d2/sub" "$src/d2/empty" "$src/d3"
+mkdir -p "$src/d" "$src/d2/sub" "$src/d2/empty" "$src/d3" "$src/d4"
+for f in g1 g2 g3 g4 g5 g6; do
+	printf 'lower data of %s\n' "$f" > "$src/d4/$f"
+done
 for f in a b c w denyme; do
 	printf 'lower data of %s\n' "$f" > "$src/d/$f"
 done
@@ -61,6 +66,23 @@ same "inotify: changes of lower objects" inotify @/d2 chmod:@/d2/f1 \
 	mkdir:@/d2/new rmdir:@/d2/empty rename:@/d2/sub=@/d2/sub2 list:@/d2
 same "inotify: a lookup and a listing of a lower directory" inotify @ \
 	list:@/d3 read:@/d2/sub2/s list:@/.
+
+same "inotify on a lower file" inotify @/d4/g1 read:@/d4/g1 \
+	write:@/d4/g1 read:@/d4/g1 chmod:@/d4/g1 utime:@/d4/g1
+assert_layer d4/g1 upper "the write copied d4/g1 up"
+# fanotify merges the events of one file that wait in its queue: those
+# of the lower file and of its copy are two files' then.
+same "a fanotify mark on a lower file" file @/d4/g2 read:@/d4/g2
+same "a fanotify mark on a lower file, after a copy-up" file @/d4/g2 \
+	write:@/d4/g2 read:@/d4/g2
+same "inotify on a lower file held open across its copy-up" inotify \
+	@/d4/g3 open:@/d4/g3 write:@/d4/g3 close:@/d4/g3
+same "inotify on a lower file truncated while held open" inotify \
+	@/d4/g4 open:@/d4/g4 trunc:@/d4/g4 close:@/d4/g4
+same "inotify on a lower file that is unlinked" inotify @/d4/g5 \
+	read:@/d4/g5 unlink:@/d4/g5
+same "inotify on a lower file that is renamed" inotify @/d4/g6 \
+	rename:@/d4/g6=@/d4/g6n read:@/d4/g6n
 
 # A renamed merged directory: its lower files are found under the new
 # name, and reported in it.
