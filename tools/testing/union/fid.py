@@ -102,13 +102,7 @@ def fanotify(kind, path, ops):
     if libc.fanotify_mark(fd, flags, mask, AT_FDCWD, path.encode()) < 0:
         fail("fanotify_mark")
     pid, r = refuse.fork_ops(ops, notify.run_ops)
-    out = b""
-    while True:
-        chunk = os.read(r, 65536)
-        if not chunk:
-            break
-        out += chunk
-    os.waitpid(pid, 0)
+    out = refuse.wait_ops(pid, r)
     events = []
     while True:
         try:
@@ -120,7 +114,7 @@ def fanotify(kind, path, ops):
             if epid == pid:
                 events.append(parse_info(buf[mlen:length], kind == "fs"))
             buf = buf[length:]
-    return out.decode() + "".join(e + "\n" for e in events)
+    return out + "".join(e + "\n" for e in events)
 
 
 def main():

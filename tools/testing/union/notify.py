@@ -134,14 +134,7 @@ def inotify(path, ops):
         mask |= bit & 0xfff
     if libc.inotify_add_watch(fd, path.encode(), mask) < 0:
         fail("inotify_add_watch")
-    pid, r = refuse.fork_ops(ops, run_ops)
-    out = b""
-    while True:
-        chunk = os.read(r, 65536)
-        if not chunk:
-            break
-        out += chunk
-    os.waitpid(pid, 0)
+    out = refuse.wait_ops(*refuse.fork_ops(ops, run_ops))
     events = []
     try:
         buf = os.read(fd, 65536)
@@ -152,7 +145,7 @@ def inotify(path, ops):
         name = buf[IN_EVENT.size:IN_EVENT.size + length].rstrip(b"\0")
         events.append("%s %s" % (names(emask, IN_EVENTS), name.decode()))
         buf = buf[IN_EVENT.size + length:]
-    return out.decode() + "".join(e + "\n" for e in events)
+    return out + "".join(e + "\n" for e in events)
 
 
 def read_events(fd, pid, perm, events):

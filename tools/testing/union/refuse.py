@@ -69,6 +69,18 @@ def fork_ops(ops, run=run_ops):
     return pid, r
 
 
+def wait_ops(pid, r):
+    """The results of fork_ops()'s child, once it is done."""
+    out = b""
+    while True:
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        out += chunk
+    os.waitpid(pid, 0)
+    return out.decode()
+
+
 def fail(what):
     err = ctypes.get_errno()
     raise SystemExit("refuse.py: %s: %s" % (what, os.strerror(err)))
@@ -165,17 +177,10 @@ def lease(path, ops):
     signal.signal(signal.SIGIO, signal.SIG_IGN)
     hfd = os.open(path, os.O_RDONLY)
     fcntl.fcntl(hfd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
-    pid, r = fork_ops(ops)
-    out = b""
-    while True:
-        chunk = os.read(r, 65536)
-        if not chunk:
-            break
-        out += chunk
-    os.waitpid(pid, 0)
+    out = wait_ops(*fork_ops(ops))
     fcntl.fcntl(hfd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
     os.close(hfd)
-    sys.stdout.write(out.decode())
+    sys.stdout.write(out)
 
 
 def main():
