@@ -11,8 +11,9 @@
 # The lower tree (crash.py makes it): c/f0..f19 (files of up to 4 MiB,
 # copied up by chmod: their data must never change), a/l0..l3 (appended to
 # with fsync: what was fsynced must be there), r0..r3/ (directories of
-# files, renamed to rN-m and back), flat0..flat3/ (500 names each, whose
-# first listing copies them up).
+# files, renamed to rN-m and back), flat0..flat3/ (500 empty files each,
+# whose first listing copies them up, and which utime copies up, before
+# and after that listing).
 #
 # "work" prints "GO" when it starts, then "SYNCED a/lN K" once line K of
 # a/lN is on disk.  "verify" prints "MISMATCH ..." for each problem and
@@ -33,7 +34,7 @@ work() {
 	RANDOM=$seed
 	echo GO
 	while :; do
-		case $((RANDOM % 6)) in
+		case $((RANDOM % 7)) in
 		0|1)	chmod 0640 "c/f$((RANDOM % 20))" ;;
 		2)	k=$((RANDOM % 4))
 			line=${lines[k]}
@@ -45,6 +46,8 @@ work() {
 			if [ -d "r$k" ]; then mv "r$k" "r$k-m"; else mv "r$k-m" "r$k"; fi ;;
 		4)	ls -f "flat$((RANDOM % 4))" > /dev/null ;;
 		5)	sync ;;
+		6)	touch -m -d @$RANDOM \
+				"flat$((RANDOM % 4))/n$(printf %03d $((RANDOM % 500)))" ;;
 		esac
 		n=$((n + 1))
 	done
@@ -85,6 +88,8 @@ verify() {
 		want=$(ls "/tmp/l/flat$k" | sort | md5sum)
 		got=$(ls "flat$k" | sort | md5sum)
 		[ "$want" = "$got" ] || mismatch "flat$k lists other names"
+		got=$(find "flat$k" -type f -size +0 | head -3)
+		[ -z "$got" ] || mismatch "flat$k has data in empty files: $got"
 	done
 	want=$(ls /tmp/l | sed 's/-m$//' | sort | md5sum)
 	got=$(ls | grep -vx lost+found | sed 's/-m$//' | sort | md5sum)
