@@ -25,7 +25,7 @@ CRASH_ROUNDS ?= 50
 TEST_CRASH_ROUNDS ?= 10
 
 .PHONY: all kernel prepare clean deps userland test test-full demo check check-series \
-	format-patch config-x86 build-nounion lockdep bench debug \
+	format-patch config-x86 build-nounion test-nounion lockdep bench debug \
 	test-debug stress crash fuzz livecd livecd-shell
 all: kernel userland
 
@@ -127,6 +127,15 @@ build-nounion: prepare
 		configs/no-union.config -- $(NOUNION_OBJS)
 	@! grep -q '^CONFIG_UNION_MOUNT=y' $(BUILD)/uml-nounion/.config || \
 		{ echo "build-nounion: CONFIG_UNION_MOUNT=y in build/uml-nounion"; exit 1; }
+
+# The whole kernel without union mounts, and the tests that boot it after
+# the union kernel (their "then-kernel" header): a top layer it must
+# refuse, the sizes of its objects.  Not in make test: a second kernel
+# built from nothing, as above, doubles the build.
+test-nounion: all
+	scripts/build-kernel.sh $(BUILD)/uml-nounion configs/uml.config \
+		configs/no-union.config -- linux
+	tools/testing/union/run $$(grep -l '^# then-kernel:' tools/testing/union/tests/*.sh)
 
 # UML with lockdep and list debugging: build/lockdep/linux.  Run tests on
 # it with UML_KERNEL=build/lockdep/linux.

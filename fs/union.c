@@ -144,11 +144,17 @@ void union_cache_lower(struct dentry *dentry, const struct path *lower)
 	union_dir_free(ud);
 }
 
-/* Called by __dentry_kill(): nobody else can see @dentry any more. */
+/*
+ * Called by __dentry_kill(): nobody else can see @dentry any more.  On
+ * other filesystems the word is their ->d_time.
+ */
 void d_union_release(struct dentry *dentry)
 {
-	struct union_dir *ud = dentry->d_union_dir;
+	struct union_dir *ud;
 
+	if (!(dentry->d_sb->s_iflags & SB_I_UNION_UPPER))
+		return;
+	ud = dentry->d_union_dir;
 	if (ud) {
 		dentry->d_union_dir = NULL;
 		union_dir_free(ud);
@@ -261,15 +267,22 @@ bad:
  * parents are locked; runs with the creator's credentials, which may set
  * trusted xattrs.
  */
-/*
- * The redirect must reach the disk before the rename does: after a crash
- * that kept the rename but not the redirect, the directory would look
- * empty.  Nothing orders the two on a filesystem without a journal, so
- * the xattr is set synchronously (S_SYNC: ext2 then writes the xattr
- * block and the inode before returning).  The inode lock keeps
- * FS_IOC_SETFLAGS from changing the flags meanwhile.
+/**
+ * union_setxattr_sync - set or remove one of the union's xattrs, on disk
+ * @dentry: where, on the top layer
+ * @name: which
+ * @value: the value, or NULL to remove it
+ * @size: its size
+ * @flags: XATTR_CREATE, XATTR_REPLACE or 0
+ *
+ * For the xattrs whose writes nothing else orders against the changes
+ * they stand for: on a filesystem without a journal, S_SYNC is what
+ * writes them out (ext2 then writes the xattr block and the inode before
+ * returning).  The inode lock keeps FS_IOC_SETFLAGS from changing the
+ * flags meanwhile.  The caller may set trusted xattrs.
  */
-static int union_set_redirect_sync(struct dentry *dentry, const char *path)
+int union_setxattr_sync(struct dentry *dentry, const char *name,
+			const void *value, size_t size, int flags)
 {
 	struct inode *inode = d_inode(dentry);
 	bool sync;
@@ -279,13 +292,27 @@ static int union_set_redirect_sync(struct dentry *dentry, const char *path)
 	sync = !IS_SYNC(inode);
 	if (sync)
 		inode_set_flags(inode, S_SYNC, S_SYNC);
-	err = __vfs_setxattr_locked(&nop_mnt_idmap, dentry,
-				    UNION_XATTR_REDIRECT, path, strlen(path),
-				    XATTR_CREATE, NULL);
+	if (value)
+		err = __vfs_setxattr_locked(&nop_mnt_idmap, dentry, name,
+					    value, size, flags, NULL);
+	else
+		err = __vfs_removexattr_locked(&nop_mnt_idmap, dentry, name,
+					       NULL);
 	if (sync)
 		inode_set_flags(inode, 0, S_SYNC);
 	inode_unlock(inode);
 	return err;
+}
+
+/*
+ * The redirect must reach the disk before the rename does: after a crash
+ * that kept the rename but not the redirect, the directory would look
+ * empty.
+ */
+static int union_set_redirect_sync(struct dentry *dentry, const char *path)
+{
+	return union_setxattr_sync(dentry, UNION_XATTR_REDIRECT, path,
+				   strlen(path), XATTR_CREATE);
 }
 
 int union_set_redirect(struct vfsmount *mnt, struct dentry *dentry)
@@ -365,11 +392,11 @@ out:
 
 /*
  * Collect the read-only mounts stacked at @mountpoint, topmost first.
- * The caller holds namespace_sem, which keeps the mount tree still.
+ * The caller holds namespace_sem or mount_lock, which keep the mount
+ * tree still.
  */
-static int union_collect_lowers(const struct path *mountpoint,
-				struct super_block *top_sb,
-				struct path *lowers)
+int union_collect_lowers(const struct path *mountpoint,
+			 struct super_block *top_sb, struct path *lowers)
 {
 	struct path p = *mountpoint;
 	unsigned int n = 0;
@@ -430,6 +457,13 @@ static int union_check_top(struct vfsmount *top, int mnt_flags)
 	if (sb->s_union || !alone)
 		return -EBUSY;
 	return 0;
+}
+
+/* May the caller make @top, to be mounted with @mnt_flags, a union's top? */
+int union_check_attach(struct vfsmount *top, int mnt_flags)
+{
+	return union_check_userns(top->mnt_sb) ?:
+	       union_check_top(top, mnt_flags);
 }
 
 /*
@@ -842,11 +876,12 @@ static void union_release_lowers(struct union_mount *um)
  * @mountpoint: where @top is about to be mounted (locked by lock_mount())
  * @top: the new mount, not yet in the tree
  * @mnt_flags: the MNT_* flags it will be mounted with
+ * @ua: what union_adopt_lowers() made @top fit
  *
  * The read-only mounts stacked at @mountpoint become the lower layers.
  */
 int union_attach(const struct path *mountpoint, struct vfsmount *top,
-		 int mnt_flags)
+		 int mnt_flags, const struct union_adoption *ua)
 {
 	struct super_block *sb = top->mnt_sb;
 	struct path lowers[UNION_MAX_LOWERS];
@@ -854,10 +889,7 @@ int union_attach(const struct path *mountpoint, struct vfsmount *top,
 	struct union_dir *ud;
 	int i, n, err;
 
-	err = union_check_userns(sb);
-	if (err)
-		return err;
-	err = union_check_top(top, mnt_flags);
+	err = union_check_attach(top, mnt_flags);
 	if (err)
 		return err;
 	if (IS_MNT_SHARED(real_mount(mountpoint->mnt)))
@@ -865,6 +897,11 @@ int union_attach(const struct path *mountpoint, struct vfsmount *top,
 	n = union_collect_lowers(mountpoint, sb, lowers);
 	if (n < 0)
 		return n;
+	if (!union_adopted(ua, top, lowers, n)) {
+		pr_warn("union: %s: the lower layers changed during the mount\n",
+			sb->s_id);
+		return -ESTALE;
+	}
 
 	um = kzalloc(struct_size(um, lowers, n), GFP_KERNEL);
 	ud = union_dir_alloc(n);
@@ -2077,7 +2114,7 @@ int union_copyup_dir(const struct path *dir)
 	err = union_add_fallthrus(dir->dentry, ud, &names);
 	if (!err)
 		err = union_fault(UNION_STEP_DIR_COMPLETE) ?:
-		      inode->i_op->set_complete(inode);
+		      inode->i_op->set_complete(inode, true);
 	union_restore_times(dir->dentry, &times);
 	trace_union_dir_copyup(inode, ud->count, names.count, err);
 	if (!err) {

@@ -27,6 +27,7 @@ struct dir_context;
 struct kstat;
 struct mount;
 struct super_block;
+struct union_adoption;
 struct vfsmount;
 
 /*
@@ -36,6 +37,7 @@ struct vfsmount;
 #define UNION_XATTR_PREFIX	XATTR_TRUSTED_PREFIX "union."
 #define UNION_XATTR_REDIRECT	UNION_XATTR_PREFIX "redirect"
 #define UNION_XATTR_INDEX	UNION_XATTR_PREFIX "index"
+#define UNION_XATTR_LAYERS	UNION_XATTR_PREFIX "layers"
 
 /*
  * The top layer's directory of copied-up files with several names
@@ -68,6 +70,9 @@ static inline bool union_xattr_name(const char *name)
  * never changed afterwards: it is published with cmpxchg() into
  * ->d_union_dir and freed only when the dentry itself is killed, so a
  * holder of a reference to the dentry may use it without locks.
+ * ->d_union_dir shares its word with ->d_time, which the filesystems that
+ * can be a top layer (SB_I_UNION_UPPER) leave to the union; only the
+ * dentries of a union's top layer ever get a stack.
  */
 struct union_dir {
 	struct rcu_head rcu;
@@ -233,11 +238,24 @@ bool union_dir_publish(struct dentry *dentry, struct union_dir *ud);
 void union_cache_lower(struct dentry *dentry, const struct path *lower);
 void d_union_release(struct dentry *dentry);
 void d_union_set_resolved(struct dentry *dentry);
+int union_collect_lowers(const struct path *mountpoint,
+			 struct super_block *top_sb, struct path *lowers);
+int union_check_attach(struct vfsmount *top, int mnt_flags);
 int union_attach(const struct path *mountpoint, struct vfsmount *top,
-		 int mnt_flags);
+		 int mnt_flags, const struct union_adoption *ua);
 void union_sb_release(struct super_block *sb);
 const struct cred *union_override_creds(struct super_block *sb);
 void union_revert_creds(const struct cred *old);
+int union_setxattr_sync(struct dentry *dentry, const char *name,
+			const void *value, size_t size, int flags);
+
+/* fs/union_layers.c */
+struct union_adoption *union_adopt_lowers(const struct path *mountpoint,
+					  struct vfsmount *top, int mnt_flags);
+void union_adoption_end(struct union_adoption *ua);
+bool union_adopted(const struct union_adoption *ua,
+		   const struct vfsmount *top, const struct path *lowers,
+		   unsigned int n);
 
 /*
  * What the union does on its top layer for its own sake (a copy, the
@@ -405,8 +423,20 @@ static inline void d_union_release(struct dentry *dentry)
 {
 }
 
+static inline struct union_adoption *
+union_adopt_lowers(const struct path *mountpoint, struct vfsmount *top,
+		   int mnt_flags)
+{
+	return ERR_PTR(-EINVAL);
+}
+
+static inline void union_adoption_end(struct union_adoption *ua)
+{
+}
+
 static inline int union_attach(const struct path *mountpoint,
-			       struct vfsmount *top, int mnt_flags)
+			       struct vfsmount *top, int mnt_flags,
+			       const struct union_adoption *ua)
 {
 	return -EINVAL;
 }

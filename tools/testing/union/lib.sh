@@ -395,6 +395,17 @@ t_losetup() {
 	_t_loops+=("$LOOPDEV")
 }
 
+# t_mtd IMAGE: IMAGE as an MTD device (block2mtd, 64 KiB erase blocks,
+# over a loop device of it, detached at exit), whose name ("mtdN", what
+# mount -t jffs2 takes) is left in $MTDDEV.
+t_mtd() {
+	t_losetup "$1"
+	echo "$LOOPDEV,64KiB" > /sys/module/block2mtd/parameters/block2mtd ||
+		bail_out "block2mtd on $LOOPDEV failed"
+	MTDDEV=$(sed -n "s|^\(mtd[0-9]*\): .* \"block2mtd: $LOOPDEV\"\$|\1|p" /proc/mtd)
+	[ -n "$MTDDEV" ] || bail_out "no MTD device for $LOOPDEV"
+}
+
 # mk_image TYPE SRC_DIR IMAGE: make a file system image of TYPE (ext2,
 # ext3, ext4, squashfs, iso9660) holding the tree SRC_DIR (may be empty,
 # for an empty file system).  ext* images have room to spare (at least
@@ -553,11 +564,8 @@ union_setup() {
 		head -c $((${IMAGE_MB:-16} * 1024 * 1024)) /dev/zero |
 			tr '\0' '\377' > "$UPPER_IMG" ||
 			bail_out "cannot make $UPPER_IMG"
-		t_losetup "$UPPER_IMG"
-		echo "$LOOPDEV,64KiB" > /sys/module/block2mtd/parameters/block2mtd ||
-			bail_out "block2mtd on $LOOPDEV failed"
-		UPPER_DEV=$(sed -n "s|^\(mtd[0-9]*\): .* \"block2mtd: $LOOPDEV\"\$|\1|p" /proc/mtd)
-		[ -n "$UPPER_DEV" ] || bail_out "no MTD device for $LOOPDEV"
+		t_mtd "$UPPER_IMG"
+		UPPER_DEV=$MTDDEV
 		t_mount -t jffs2 -o union "$UPPER_DEV" "$UNION_DIR" ;;
 	*)
 		bail_out "UPPER=$UPPER: unknown upper file system" ;;

@@ -5,6 +5,9 @@
 #   guest.sh change TAG        make changes (a file, a removal, a rename, a
 #                              directory) and see them
 #   guest.sh changed TAG       the changes of "change TAG" are there
+#   guest.sh upgraded TAG      the changes of "change TAG", made over the
+#                              first release, over the second: its new and
+#                              changed files show too
 #   guest.sh pristine          no change is there: the image as it is
 #   guest.sh many N BARRIER    guest N of several at once (run.sh many)
 #
@@ -64,6 +67,21 @@ changed)
 		sh -c '[ "$(stat -c %u:%g /home/user/newdir/f)" = 1000:1000 ]'
 	check "the changed file" grep -q "appended by $2" /etc/motd
 	check "the other files" content $D/file4 "file 4 of the read-only image"
+	;;
+upgraded)
+	check "the new file is there" content /root/note "written by $2"
+	check "the removed file stays removed" absent $D/file2
+	check "the renamed file, as it was renamed" content $D/file3.moved \
+		"file 3 of the read-only image"
+	check "not under its old name" absent $D/file3
+	check "the changed file" grep -q "appended by $2" /etc/motd
+	check "the new release's new file" content $D/file6 \
+		"file 6, new in release 2"
+	check "listed in the directory listed before the upgrade" listed $D file6
+	check "a file the new release changed" content $D/file4 \
+		"file 4 of release 2"
+	check "the listing: the new release's, with the changes" \
+		sh -c "[ \"\$(ls $D | tr '\n' ' ')\" = 'file1 file3.moved file4 file5 file6 ' ]"
 	;;
 pristine)
 	check "no new file" absent /root/note

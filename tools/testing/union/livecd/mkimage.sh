@@ -1,7 +1,8 @@
 #!/bin/bash
 # The LiveCD's read-only root image (make livecd): a busybox system with
 # util-linux mount (for -o union) and the union's init, as squashfs
-# (OUT/livecd.squashfs) and as iso9660 with Rock Ridge (OUT/livecd.iso).
+# (OUT/livecd.squashfs) and as iso9660 with Rock Ridge (OUT/livecd.iso);
+# and its next release (OUT/livecd-2.squashfs): a new file, a changed one.
 #
 #   mkimage.sh [OUT]     OUT defaults to build/livecd
 set -euo pipefail
@@ -59,5 +60,12 @@ done
 mkdir -p "$out"
 mksquashfs "$root" "$out/livecd.squashfs.tmp" -noappend -quiet -no-progress
 mv "$out/livecd.squashfs.tmp" "$out/livecd.squashfs"
+echo "file 6, new in release 2" > "$root/usr/share/livecd/file6"
+echo "file 4 of release 2" > "$root/usr/share/livecd/file4"
+mksquashfs "$root" "$out/livecd-2.squashfs.tmp" -noappend -quiet -no-progress
+mv "$out/livecd-2.squashfs.tmp" "$out/livecd-2.squashfs"
+rm "$root/usr/share/livecd/file6"
+echo "file 4 of the read-only image" > "$root/usr/share/livecd/file4"
+# Last: its time says the images are up to date.
 genisoimage -quiet -R -o "$out/livecd.iso.tmp" "$root"
 mv "$out/livecd.iso.tmp" "$out/livecd.iso"

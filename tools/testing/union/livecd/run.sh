@@ -6,8 +6,10 @@
 #                   reboot), with an ext2 layer (changes kept across
 #                   reboots; e2fsck finds it clean), from squashfs and
 #                   from iso9660; then three guests at once from one
-#                   image, each with its own layer.  The images are
-#                   byte-identical afterwards.  TAP on stdout.
+#                   image, each with its own layer; and an upgrade:
+#                   the ext2 layer made over the squashfs image, over
+#                   its next release.  The images are byte-identical
+#                   afterwards.  TAP on stdout.
 #   run.sh demo     one boot, showing what the LiveCD looks like
 #   run.sh shell    boot the LiveCD with its console on this terminal
 #
@@ -63,7 +65,7 @@ fsck_clean() {	# fsck_clean NAME FILE
 
 case ${1:-test} in
 test)
-	sums=$(cd "$out" && sha256sum livecd.squashfs livecd.iso)
+	sums=$(cd "$out" && sha256sum livecd.squashfs livecd.iso livecd-2.squashfs)
 	sq=$out/livecd.squashfs:squashfs iso=$out/livecd.iso:iso9660
 	boot tmpfs "$sq" -- union tmpfs
 	boot tmpfs-change "$sq" -- change T
@@ -104,7 +106,15 @@ test)
 			not_ok "guest$g: its layer holds /root/id '$id'"
 		fi
 	done
-	if [ "$(cd "$out" && sha256sum livecd.squashfs livecd.iso)" = "$sums" ]; then
+	# An upgrade: the layer used with the image, over its next release.
+	p=$out/persist-upgrade.ext2
+	persist_image "$p"
+	sq2=$out/livecd-2.squashfs:squashfs
+	boot up-1 "$sq" "$p" -- change U
+	boot up-2 "$sq2" "$p" -- upgraded U
+	boot up-2-again "$sq2" "$p" -- upgraded U
+	fsck_clean up "$p"
+	if [ "$(cd "$out" && sha256sum livecd.squashfs livecd.iso livecd-2.squashfs)" = "$sums" ]; then
 		ok "the images are byte-identical after all boots"
 	else
 		not_ok "an image changed"

@@ -46,9 +46,8 @@ ext2|ext4)
 	fsck_at_end "$UPPER" "$T/upper.img" ;;
 jffs2)
 	head -c 4M /dev/zero | tr '\0' '\377' > "$T/upper.img"
-	t_losetup "$T/upper.img"
-	echo "$LOOPDEV,64KiB" > /sys/module/block2mtd/parameters/block2mtd
-	mtd=$(sed -n "s|^\(mtd[0-9]*\): .* \"block2mtd: $LOOPDEV\"\$|\1|p" /proc/mtd)
+	t_mtd "$T/upper.img"
+	mtd=$MTDDEV
 	mkdir -p "$U"
 	t_mount -t jffs2 "$mtd" "$U" ;;
 esac

@@ -24,9 +24,8 @@ if [ "$UPPER" = ext2 ]; then
 	fsck_at_end ext2 "$T/up.img"
 elif [ "$UPPER" = jffs2 ]; then
 	head -c 4M /dev/zero | tr '\0' '\377' > "$T/up.img"
-	t_losetup "$T/up.img"
-	echo "$LOOPDEV,64KiB" > /sys/module/block2mtd/parameters/block2mtd
-	usrc=$(sed -n "s|^\(mtd[0-9]*\): .* \"block2mtd: $LOOPDEV\"\$|\1|p" /proc/mtd)
+	t_mtd "$T/up.img"
+	usrc=$MTDDEV
 	utype=jffs2
 else
 	usrc=upper utype=tmpfs
