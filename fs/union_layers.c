@@ -218,7 +218,11 @@ static int union_adopt_read(const struct path *dir,
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	err = iterate_dir(file, &n->ctx);
-	fput(file);
+	/*
+	 * The file is ours alone; the walk opens one per directory of the
+	 * top layer, which fput() would keep until the mount returns.
+	 */
+	__fput_sync(file);
 	return err ?: n->err;
 }
 

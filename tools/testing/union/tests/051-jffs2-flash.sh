@@ -6,7 +6,8 @@
 # jffs2: a file with no name that linkat() names later, and that the next
 # mount removes if the system stops before (a copy of the flash taken
 # while it is open).  Across a remount, an xattr replaced and then
-# removed stays removed, and one set twice to the same value stays.
+# removed stays removed, and one set twice to the same value stays.  A
+# dirent whose node type disagrees with its inode is dropped.
 # uppers: jffs2
 # timeout: 300
 . "$(dirname "$0")/../lib.sh"
@@ -103,6 +104,51 @@ check_fails "on flash: no plain dirent names the reserved inode" \
 	grep -Eq "^0xe001 live .* ino 4294967295 " <<< "$dump"
 union_remount
 check_view "after a full cycle"
+
+# A dirent whose node type disagrees with the inode it names was not
+# written by jffs2 (a damaged or hostile image): a plain one naming the
+# reserved inode (wf's whiteout, retyped) is no whiteout, and a union one
+# naming a file (xa's) is no entry.  Each is dropped, as a node that
+# fails its CRC is, and the kernel says why.  The root is complete: wf
+# stays hidden without its whiteout.
+t_umount "$U"
+sync
+out=$("$PYTHON" "$UNION_TOOLS/jffs2nodes.py" --retype wf --retype xa "$UPPER_IMG" 2>&1) ||
+	bail_out "jffs2nodes.py --retype: $out"
+diag "$out"
+echo 3 > /proc/sys/vm/drop_caches
+union_remount
+assert_errno ENOENT lstat "$U/wf"
+assert_errno ENOENT lstat "$U/xa"
+assert_dir_list "$U" "ft keep od xl" "readdir of the root, without the two nodes"
+check "the kernel names the plain dirent of the reserved inode" \
+	grep -q "type 0xe001 names ino 4294967295" <<< "$(dmesg)"
+check "the kernel names the union dirent of a file" \
+	grep -Eq "type 0xe00a names ino [0-9]{1,9}\$" <<< "$(dmesg)"
+
+# The same in erase blocks with summaries, which a mount reads in place of
+# the nodes: an image made by mkfs.jffs2 and sumtool, with one plain
+# dirent retyped in its node and in its block's summary.
+mkdir -p "$T/sumsrc/d"
+for i in $(seq 1 50); do
+	head -c 3000 /dev/urandom > "$T/sumsrc/d/f$i"
+done
+mkfs.jffs2 -r "$T/sumsrc" -o "$T/sum0.img" -e 64KiB 2>/dev/null &&
+	sumtool -e 64KiB -p -i "$T/sum0.img" -o "$T/sum.img" ||
+	bail_out "cannot make a jffs2 image with summaries"
+# Erased flash after it, for the blocks jffs2 keeps in reserve.
+head -c $((1024 * 1024 - $(stat -c %s "$T/sum.img"))) /dev/zero | tr '\0' '\377' >> "$T/sum.img"
+out=$("$PYTHON" "$UNION_TOOLS/jffs2nodes.py" --retype f12 "$T/sum.img" 2>&1)
+assert_eq "$out" "1 node(s) retyped, 1 in summaries" "f12 retyped in its node and its summary"
+t_mtd "$T/sum.img"
+S=$T/summed
+mkdir -p "$S"
+t_mount -t jffs2 -o ro "$MTDDEV" "$S"
+assert_errno ENOENT lstat "$S/d/f12"
+assert_eq "$(ls "$S/d" | wc -l)" 49 "the other 49 files are there"
+check "the summary's record of f12 is dropped, and the kernel says why" \
+	grep -Eq "jffs2: dirent node at 0x[0-9a-f]+: type 0xe00a names ino [0-9]+\$" <<< "$(dmesg)"
+t_umount "$S"
 
 # O_TMPFILE on a jffs2 of its own (the top layer's copy-up uses it).
 # Made by mkfs.jffs2, whose clean markers make every block free at the
