@@ -26,7 +26,7 @@ TEST_CRASH_ROUNDS ?= 10
 
 .PHONY: all kernel prepare clean deps userland test test-full demo check check-series \
 	format-patch config-x86 build-nounion test-nounion lockdep bench debug \
-	test-debug stress crash fuzz livecd livecd-shell
+	test-debug stress crash fuzz livecd livecd-shell xfstests
 all: kernel userland
 
 prepare: $(BUILD)/src/.union-stamp
@@ -100,6 +100,15 @@ livecd-shell: all
 # and parts: tools/testing/union/bench/bench.py --help (BENCH_* variables).
 bench: all
 	tools/testing/union/bench/bench.py
+
+# fstests' generic group on unions and on their bare top layers (ext2,
+# tmpfs), compared: build/xfstests/report.md.  Needs the fstests source
+# in ../shared/third_party (or XFSTESTS_TARBALL); hours, not part of make
+# test.  XFSTESTS_GROUP=generic/quick, XFSTESTS_TOPS=ext2, or
+# make xfstests XFSTESTS_ARGS="--resume generic/013".
+XFSTESTS_ARGS ?=
+xfstests: all
+	tools/testing/union/xfstests/xfstests.py $(XFSTESTS_ARGS)
 
 # checkpatch --strict on the series and its new files, sparse on our code.
 check: kernel

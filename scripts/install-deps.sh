@@ -1,6 +1,11 @@
 #!/bin/bash
 # Install the Debian packages the project needs (make deps).  Runs
 # apt-get update only when a package is missing and apt cannot find it.
+#
+#   install-deps.sh [xfstests]
+#
+# With "xfstests": what building and running fstests needs instead (make
+# xfstests), which the README's two commands do not.
 set -euo pipefail
 
 pkgs=(
@@ -14,6 +19,17 @@ pkgs=(
 	e2fsprogs squashfs-tools genisoimage mtd-utils busybox-static
 	mount procps strace python3-pytest gnuplot-nox
 )
+if [ "${1:-}" = xfstests ]; then
+	pkgs=(
+		# fstests' build (README: autotools, these libraries)
+		autoconf automake libtool make gcc gawk pkg-config
+		xfslibs-dev uuid-dev libattr1-dev libacl1-dev libaio-dev
+		liburing-dev libcap-dev libgdbm-dev libtool-bin
+		# what its tests call in the guest
+		xfsprogs attr acl quota psmisc bc e2fsprogs squashfs-tools
+		fio dbench uuid-runtime
+	)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

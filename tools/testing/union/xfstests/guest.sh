@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Inside a UML guest (scripts/uml-run): run fstests on an ext2 or tmpfs
+# top layer, bare or as a union's top.  Not for use on the host.
+#
+#   guest.sh MODE FSTYP FSTESTS LIST CHUNK
+#
+# MODE: union or bare.  FSTESTS: the built fstests tree (read-only here).
+# LIST: a file of test names to run (generic/001 ...), one per line, run
+# CHUNK at a time by fstests' ./check, each chunk's output in
+# $RESULTS/chunk-N.log, which ends with "xfstests-guest: chunk TESTS done"
+# once the chunk has finished (xfstests.py reads them).
+# Disks: /dev/ubdb (test), /dev/ubdc (scratch), /dev/ubda (the union's
+# lower: a squashfs of an empty directory, as overlayfs's -overlay runs
+# use an empty lower).  Results go to $RESULTS/results (fstests' own
+# layout: check.log, NAME.out.bad, NAME.full, NAME.notrun).
+set -u
+mode=$1 fstyp=$2 fstests=$3 list=$4 chunk=${5:-20}
+here=$(cd "$(dirname "$0")" && pwd)
+
+# The users and groups fstests asks for, in the guest only.
+for f in passwd group; do
+	cp /etc/$f /tmp/$f
+done
+cat >> /tmp/passwd <<'USERS'
+fsgqa:x:1500:1500::/tmp:/bin/bash
+fsgqa2:x:1501:1501::/tmp:/bin/bash
+123456-fsgqa:x:1502:1502::/tmp:/bin/bash
+daemon2:x:1503:1503::/tmp:/bin/bash
+USERS
+cat >> /tmp/group <<'GROUPS'
+fsgqa:x:1500:
+fsgqa2:x:1501:
+123456-fsgqa:x:1502:
+GROUPS
+mount --bind /tmp/passwd /etc/passwd
+mount --bind /tmp/group /etc/group
+
+mkdir -p /tmp/xfs/test /tmp/xfs/scratch /tmp/xfs/tmp
+export FSTYP=$fstyp TEST_DIR=/tmp/xfs/test SCRATCH_MNT=/tmp/xfs/scratch
+case $fstyp in
+ext2)
+	export TEST_DEV=/dev/ubdb SCRATCH_DEV=/dev/ubdc
+	mke2fs -q -F -t ext2 "$TEST_DEV" || exit 1 ;;
+tmpfs)
+	export TEST_DEV=tmpfs_test SCRATCH_DEV=tmpfs_scratch ;;
+*)
+	echo "guest.sh: no top layer $fstyp" >&2; exit 2 ;;
+esac
+export XFS_UNION=0
+[ "$mode" = union ] && XFS_UNION=1
+export XFS_LOWER=/dev/ubda XFS_LOWER_TYPE=squashfs
+export XFS_REAL_MOUNT=$(type -P mount) XFS_REAL_UMOUNT=$(type -P umount)
+export PATH=$here/bin:$PATH
+export RESULT_BASE=$RESULTS/results HOST_OPTIONS=/dev/null
+export LOGWRITES_DEV= USE_EXTERNAL=no
+mkdir -p "$RESULT_BASE"
+
+cd "$fstests" || exit 1
+mapfile -t tests < "$list"
+for ((i = 0; i < ${#tests[@]}; i += chunk)); do
+	part=("${tests[@]:i:chunk}")
+	log=$RESULTS/chunk-$((i / chunk)).log
+	./check "${part[@]}" 2>&1 | tee "$log"
+	echo "xfstests-guest: chunk ${part[*]} done" >> "$log"
+done
