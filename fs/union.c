@@ -435,14 +435,12 @@ static int union_check_userns(struct super_block *sb)
 	return 0;
 }
 
-static int union_check_top(struct vfsmount *top, int mnt_flags)
+static int union_check_top(struct vfsmount *top)
 {
 	struct super_block *sb = top->mnt_sb;
 	const struct inode_operations *iop = d_inode(sb->s_root)->i_op;
 	bool alone;
 
-	if ((mnt_flags & MNT_READONLY) || sb_rdonly(sb))
-		return -EINVAL;
 	if (!(sb->s_iflags & SB_I_UNION_UPPER) || top->mnt_root != sb->s_root)
 		return -EOPNOTSUPP;
 	/* Copies are made unmapped: an idmapped top would skew every owner. */
@@ -459,11 +457,11 @@ static int union_check_top(struct vfsmount *top, int mnt_flags)
 	return 0;
 }
 
-/* May the caller make @top, to be mounted with @mnt_flags, a union's top? */
-int union_check_attach(struct vfsmount *top, int mnt_flags)
+/* May the caller make @top a union's top? */
+int union_check_attach(struct vfsmount *top)
 {
 	return union_check_userns(top->mnt_sb) ?:
-	       union_check_top(top, mnt_flags);
+	       union_check_top(top);
 }
 
 /*
@@ -875,13 +873,14 @@ static void union_release_lowers(struct union_mount *um)
  * union_attach - make @top the top layer of a union at @mountpoint
  * @mountpoint: where @top is about to be mounted (locked by lock_mount())
  * @top: the new mount, not yet in the tree
- * @mnt_flags: the MNT_* flags it will be mounted with
  * @ua: what union_adopt_lowers() made @top fit
  *
  * The read-only mounts stacked at @mountpoint become the lower layers.
+ * The union may be read-only: union_adopt_lowers() refused a read-only
+ * top that had lowers to adopt.
  */
 int union_attach(const struct path *mountpoint, struct vfsmount *top,
-		 int mnt_flags, const struct union_adoption *ua)
+		 const struct union_adoption *ua)
 {
 	struct super_block *sb = top->mnt_sb;
 	struct path lowers[UNION_MAX_LOWERS];
@@ -889,7 +888,7 @@ int union_attach(const struct path *mountpoint, struct vfsmount *top,
 	struct union_dir *ud;
 	int i, n, err;
 
-	err = union_check_attach(top, mnt_flags);
+	err = union_check_attach(top);
 	if (err)
 		return err;
 	if (IS_MNT_SHARED(real_mount(mountpoint->mnt)))

@@ -240,9 +240,9 @@ void d_union_release(struct dentry *dentry);
 void d_union_set_resolved(struct dentry *dentry);
 int union_collect_lowers(const struct path *mountpoint,
 			 struct super_block *top_sb, struct path *lowers);
-int union_check_attach(struct vfsmount *top, int mnt_flags);
+int union_check_attach(struct vfsmount *top);
 int union_attach(const struct path *mountpoint, struct vfsmount *top,
-		 int mnt_flags, const struct union_adoption *ua);
+		 const struct union_adoption *ua);
 void union_sb_release(struct super_block *sb);
 const struct cred *union_override_creds(struct super_block *sb);
 void union_revert_creds(const struct cred *old);
@@ -435,7 +435,7 @@ static inline void union_adoption_end(struct union_adoption *ua)
 }
 
 static inline int union_attach(const struct path *mountpoint,
-			       struct vfsmount *top, int mnt_flags,
+			       struct vfsmount *top,
 			       const struct union_adoption *ua)
 {
 	return -EINVAL;

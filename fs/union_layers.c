@@ -449,7 +449,8 @@ static DEFINE_MUTEX(union_adopt_mutex);
  * lowers it finds are those seen here.
  *
  * Return: what union_attach() is to check, to be passed to
- * union_adoption_end() after it; an ERR_PTR() if the adoption failed.
+ * union_adoption_end() after it; an ERR_PTR() if the adoption failed, or
+ * ERR_PTR(-EROFS) if a read-only mount has lowers to adopt.
  */
 struct union_adoption *union_adopt_lowers(const struct path *mountpoint,
 					  struct vfsmount *top, int mnt_flags)
@@ -464,7 +465,7 @@ struct union_adoption *union_adopt_lowers(const struct path *mountpoint,
 	mutex_lock(&union_adopt_mutex);
 	if ((top->mnt_flags & MNT_UNION) || mnt_has_parent(real_mount(top)) ||
 	    IS_MNT_SHARED(real_mount(mountpoint->mnt)) ||
-	    union_check_attach(top, mnt_flags))
+	    union_check_attach(top))
 		return ua;
 	read_seqlock_excl(&mount_lock);
 	n = union_collect_lowers(mountpoint, top->mnt_sb, ua->lowers);
@@ -491,6 +492,10 @@ struct union_adoption *union_adopt_lowers(const struct path *mountpoint,
 		goto out;
 	union_layers_of(ua->lowers, n, now);
 	if (union_layers_same(old, now))
+		goto out;
+	/* A read-only union needs a top that has taken these lowers. */
+	err = -EROFS;
+	if (mnt_flags & MNT_READONLY)
 		goto out;
 	err = mnt_want_write(top);
 	if (err)

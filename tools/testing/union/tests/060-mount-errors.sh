@@ -2,7 +2,8 @@
 # mount -o union refuses, with the right errno, and leaves nothing
 # mounted (/proc/self/mountinfo unchanged): EINVAL with nothing read-only
 # below (a plain directory, a read-write mount, a read-only mount under a
-# read-write one), with -o ro, on a shared mount, with MS_BIND;
+# read-write one), on a shared mount, with MS_BIND; EROFS with -o ro over
+# lowers the top has not taken (adopting them writes);
 # EOPNOTSUPP for a file system that cannot hold whiteouts (ramfs, ext2
 # without the filetype feature); EBUSY for a top file system mounted
 # elsewhere already; ELOOP for a lower that is itself a union (a
@@ -63,7 +64,7 @@ t_mount -t tmpfs rw-over-ro "$T/mix"
 try_union EINVAL "a ro mount under a rw one" "$usrc" "$T/mix" "$utype"
 
 lower "$T/ro"
-try_union EINVAL "-o union,ro" "$usrc" "$T/ro" "$utype" rdonly
+try_union EROFS "-o union,ro on a new top" "$usrc" "$T/ro" "$utype" rdonly
 
 lower "$T/shared"
 check "make the lower mount shared" mount --make-shared "$T/shared"
@@ -124,6 +125,18 @@ _t_mounts+=("$T/good")
 check "the good union is a union" is_union "$T/good"
 assert_errno 0 mkdir "$T/good/d"
 t_umount "$T/good"
+
+# Over the lowers it has taken, the top mounts read-only: it shows what
+# it holds, and changes fail with EROFS.  (A tmpfs top is new each time.)
+if [ "$utype" != tmpfs ]; then
+	assert_errno 0 mount "$usrc" "$T/good" "$utype" union,rdonly
+	_t_mounts+=("$T/good")
+	check "the read-only union is a union" is_union "$T/good"
+	assert_type "$T/good/d" dir "the read-only union: d, on its top"
+	assert_errno EROFS mkdir "$T/good/e"
+	assert_errno EROFS rmdir "$T/good/d"
+	t_umount "$T/good"
+fi
 
 # The top file system of a union that is up cannot be mounted elsewhere.
 src=$T/src
