@@ -127,7 +127,8 @@ assert_errno 0 mkdir "$T/good/d"
 t_umount "$T/good"
 
 # Over the lowers it has taken, the top mounts read-only: it shows what
-# it holds, and changes fail with EROFS.  (A tmpfs top is new each time.)
+# it holds, and changes fail with EROFS until it is remounted read-write.
+# (A tmpfs top is new each time.)
 if [ "$utype" != tmpfs ]; then
 	assert_errno 0 mount "$usrc" "$T/good" "$utype" union,rdonly
 	_t_mounts+=("$T/good")
@@ -135,6 +136,8 @@ if [ "$utype" != tmpfs ]; then
 	assert_type "$T/good/d" dir "the read-only union: d, on its top"
 	assert_errno EROFS mkdir "$T/good/e"
 	assert_errno EROFS rmdir "$T/good/d"
+	check "the read-only union remounts read-write" mount -o remount,rw "$T/good"
+	assert_errno 0 mkdir "$T/good/e"
 	t_umount "$T/good"
 fi
 

@@ -15,26 +15,25 @@
 # use an empty lower).  Results go to $RESULTS/results (fstests' own
 # layout: check.log, NAME.out.bad, NAME.full, NAME.notrun).
 set -u
+# All of it in braces: bash reads the script before running any of it,
+# so that editing this file while it runs cannot break the run.
+{
 mode=$1 fstyp=$2 fstests=$3 list=$4 chunk=${5:-20}
 here=$(cd "$(dirname "$0")" && pwd)
 
-# The users and groups fstests asks for, in the guest only.
-for f in passwd group; do
+# The users and groups fstests asks for, in the guest only (su(1) wants
+# them in shadow too).
+for f in passwd group shadow; do
 	cp /etc/$f /tmp/$f
 done
-cat >> /tmp/passwd <<'USERS'
-fsgqa:x:1500:1500::/tmp:/bin/bash
-fsgqa2:x:1501:1501::/tmp:/bin/bash
-123456-fsgqa:x:1502:1502::/tmp:/bin/bash
-daemon2:x:1503:1503::/tmp:/bin/bash
-USERS
-cat >> /tmp/group <<'GROUPS'
-fsgqa:x:1500:
-fsgqa2:x:1501:
-123456-fsgqa:x:1502:
-GROUPS
-mount --bind /tmp/passwd /etc/passwd
-mount --bind /tmp/group /etc/group
+for u in fsgqa:1500 fsgqa2:1501 123456-fsgqa:1502; do
+	echo "${u%:*}:x:${u#*:}:${u#*:}::/tmp:/bin/bash" >> /tmp/passwd
+	echo "${u%:*}:x:${u#*:}:" >> /tmp/group
+	echo "${u%:*}:*:19000:0:99999:7:::" >> /tmp/shadow
+done
+for f in passwd group shadow; do
+	mount --bind /tmp/$f /etc/$f
+done
 
 mkdir -p /tmp/xfs/test /tmp/xfs/scratch /tmp/xfs/tmp
 export FSTYP=$fstyp TEST_DIR=/tmp/xfs/test SCRATCH_MNT=/tmp/xfs/scratch
@@ -64,3 +63,5 @@ for ((i = 0; i < ${#tests[@]}; i += chunk)); do
 	./check "${part[@]}" 2>&1 | tee "$log"
 	echo "xfstests-guest: chunk ${part[*]} done" >> "$log"
 done
+exit
+}
