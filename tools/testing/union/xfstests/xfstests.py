@@ -219,7 +219,7 @@ def boot_once(args, tree, cfg, top, mode, todo, n):
 
     last, since, killed = None, time.time(), 0
     while proc.poll() is None:
-        if STOP or (not killed and time.time() - since > args.test_timeout):
+        if not killed and (STOP or time.time() - since > args.test_timeout):
             killed = time.time()
             os.killpg(proc.pid, signal.SIGTERM)
         elif killed and time.time() - killed > 60:
