@@ -16,6 +16,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/fsnotify.h>
+#include <linux/moduleparam.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/security.h>
@@ -104,7 +105,7 @@ bool union_dir_publish(struct dentry *dentry, struct union_dir *ud)
 
 	while (!try_cmpxchg(&dentry->d_union_dir, &old, ud)) {
 		/* A lower file's, from when the name was negative, gives way. */
-		if (!old->lower_file) {
+		if (!old->shows_lower) {
 			union_dir_free(ud);
 			return false;
 		}
@@ -131,7 +132,7 @@ void union_cache_lower(struct dentry *dentry, const struct path *lower)
 	ud = union_dir_alloc(1);
 	if (!ud)
 		return;
-	ud->lower_file = true;
+	ud->shows_lower = true;
 	ud->layers[0] = *lower;
 	path_get(lower);
 	spin_lock(&dentry->d_lock);
@@ -328,7 +329,7 @@ int union_set_redirect(struct vfsmount *mnt, struct dentry *dentry)
 		return 0;
 	if (err != -ENODATA && err != -EOPNOTSUPP)
 		return err;
-	if (ud && ud->count && !ud->lower_file) {
+	if (ud && ud->count && !ud->shows_lower) {
 		struct path root = {
 			.mnt = ud->layers[0].mnt,
 			.dentry = ud->layers[0].mnt->mnt_root,
@@ -503,6 +504,21 @@ static int union_hold_lower(struct union_mount *um, const struct path *lower)
  * /proc, mount IDs and statfs() answer for the union.
  */
 
+/* Where a union mount keeps the anchor at @point: its address. */
+static unsigned long union_anchor_key(const struct dentry *point)
+{
+	return (unsigned long)point / sizeof(void *);
+}
+
+/* The anchor of the union mount @m at @point, if any; under RCU. */
+static struct union_anchor *union_anchor_entry(struct mount *m,
+					       const struct dentry *point)
+{
+	struct xarray *anchors = READ_ONCE(m->mnt_union_anchors);
+
+	return anchors ? xa_load(anchors, union_anchor_key(point)) : NULL;
+}
+
 /*
  * Which of its union mount's views is @view, a view of a layer of @sb's
  * union?  -1 once that mount is gone.
@@ -522,6 +538,14 @@ static int union_view_index(struct super_block *sb, struct vfsmount *view,
 	for (i = 0; views && i < nr_lowers; i++) {
 		if (READ_ONCE(views[i]) == view)
 			found = i;
+	}
+	if (found < 0 && parent != m && parent->mnt.mnt_sb == sb &&
+	    d_is_dir(view->mnt_root)) {
+		struct union_anchor *ua;
+
+		ua = union_anchor_entry(parent, READ_ONCE(m->mnt_mountpoint));
+		if (ua && ua->mnt == view)
+			found = ua->layer;
 	}
 	rcu_read_unlock();
 	return found;
@@ -723,6 +747,155 @@ struct vfsmount *union_view(struct vfsmount *mnt, struct vfsmount *lower)
 			      mnt, &views[i]);
 }
 
+/*
+ * Serve lower directories from below instead of copying them up on
+ * lookup (see union_anchor()): union.dirs_below on the kernel command
+ * line, /sys/module/union/parameters/dirs_below.  Off until every change
+ * that needs a directory on the top layer copies it up first.
+ */
+bool union_dirs_below;
+module_param_named(dirs_below, union_dirs_below, bool, 0644);
+
+/**
+ * union_anchor_rcu - the mount a union serves a lower directory on
+ * @mnt: the union mount
+ * @point: the top layer's negative dentry that shows the directory
+ *
+ * NULL when there is none yet: the caller takes the way that makes it.
+ */
+struct vfsmount *union_anchor_rcu(struct vfsmount *mnt, struct dentry *point)
+{
+	struct union_anchor *ua = union_anchor_entry(real_mount(mnt), point);
+
+	return ua ? ua->mnt : NULL;
+}
+
+/**
+ * union_anchor - the mount a union serves a lower directory on, made if
+ * need be
+ * @mnt: the union mount
+ * @point: the top layer's negative dentry that shows the directory
+ * @lower: the directory, with its layer's mount as the stacks have it
+ *
+ * A lower directory whose name is not on the top layer is not copied up
+ * when a lookup passes through it: reading the union never writes to its
+ * top layer.  Below that directory every name is its layer's alone (the
+ * caller makes sure that no other layer merges with it), so walks go on
+ * in the layer as on any mount, on this one: a view of the directory
+ * (read-only, with the union mount's flags) whose parent is @mnt and
+ * whose mountpoint is @point.  A change below it copies the chain of
+ * directories up first (union_unview()).  The anchor, and @point, stay
+ * until @mnt is freed.  Returns it, not referenced.
+ */
+struct vfsmount *union_anchor(struct vfsmount *mnt, struct dentry *point,
+			      const struct path *lower)
+{
+	struct mount *m = real_mount(mnt);
+	unsigned long key = union_anchor_key(point);
+	struct union_anchor *ua;
+	struct xarray *anchors;
+	int layer, err;
+
+	rcu_read_lock();
+	ua = union_anchor_entry(m, point);
+	rcu_read_unlock();
+	if (ua)
+		return ua->mnt;
+	layer = union_layer_index(mnt->mnt_sb, lower->mnt);
+	if (WARN_ON_ONCE(layer < 0))
+		return ERR_PTR(-EINVAL);
+	anchors = READ_ONCE(m->mnt_union_anchors);
+	if (!anchors) {
+		struct xarray *new = kmalloc(sizeof(*new), GFP_KERNEL);
+
+		if (!new)
+			return ERR_PTR(-ENOMEM);
+		xa_init(new);
+		anchors = cmpxchg(&m->mnt_union_anchors, NULL, new);
+		if (anchors)
+			kfree(new);
+		else
+			anchors = new;
+	}
+	err = xa_reserve(anchors, key, GFP_KERNEL);
+	if (err)
+		return ERR_PTR(err);
+	ua = kzalloc(sizeof(*ua), GFP_KERNEL);
+	if (!ua)
+		return ERR_PTR(-ENOMEM);
+	ua->point = dget(point);
+	ua->layer = layer;
+	err = mnt_union_anchor(lower, mnt, anchors, key, ua);
+	if (!err)
+		return ua->mnt;
+	dput(ua->point);
+	kfree(ua);
+	if (err != -EEXIST)
+		return ERR_PTR(err);
+	rcu_read_lock();
+	ua = union_anchor_entry(m, point);
+	rcu_read_unlock();
+	return ua ? ua->mnt : ERR_PTR(-ENOENT);
+}
+
+/**
+ * union_view_union - the union mount of a view or an anchor
+ * @view: a union's view of a lower layer, or an anchor
+ *
+ * Returns it referenced, or NULL once it is gone.
+ */
+struct vfsmount *union_view_union(struct vfsmount *view)
+{
+	struct mount *m = real_mount(view);
+	struct vfsmount *top = NULL;
+
+	/* It is detached under mount_lock, before its count can be 0. */
+	read_seqlock_excl(&mount_lock);
+	if (mnt_has_parent(m))
+		top = mntget(&m->mnt_parent->mnt);
+	read_sequnlock_excl(&mount_lock);
+	return top;
+}
+
+/*
+ * Has the name that @anchor's directory was served at become something
+ * else on the top layer since (a copy of the directory, or a whiteout)?
+ * Walks from it then go by the union's directory (union_unview()).  Not
+ * once its union mount is gone.
+ */
+bool union_below_stale(struct vfsmount *anchor)
+{
+	struct mount *m = real_mount(anchor);
+	struct dentry *point = READ_ONCE(m->mnt_mountpoint);
+
+	return point != anchor->mnt_root && !d_is_negative(point);
+}
+
+/*
+ * stat() of a directory served from below: the union's st_dev, as every
+ * directory of a union has, so that the tools that stay on one
+ * filesystem (find -xdev, du -x) go through it; an inode number of its
+ * own layer's, with the layer in its top bits, which no top layer's
+ * directory has.  A copy of the directory is the top layer's, with its
+ * own number.
+ */
+int union_getattr_below(const struct path *path, struct kstat *stat)
+{
+	struct mount *m = real_mount(path->mnt), *parent;
+	int layer = -1;
+
+	rcu_read_lock();
+	parent = READ_ONCE(m->mnt_parent);
+	if (parent != m) {
+		stat->dev = parent->mnt.mnt_sb->s_dev;
+		layer = union_layer_index(parent->mnt.mnt_sb, path->mnt);
+	}
+	rcu_read_unlock();
+	if (layer >= 0 && stat->ino < UNION_BELOW_INO_LAYER)
+		stat->ino += (u64)(layer + 1) * UNION_BELOW_INO_LAYER;
+	return 0;
+}
+
 /* The flags of @view, a view for @top of the layer @lower. */
 unsigned int union_view_flags(struct vfsmount *view, struct vfsmount *lower,
 			      struct vfsmount *top)
@@ -745,6 +918,10 @@ void union_views_set_flags(struct vfsmount *top)
 	struct union_mount *um = top->mnt_sb->s_union;
 	unsigned int i;
 
+	struct xarray *anchors = READ_ONCE(real_mount(top)->mnt_union_anchors);
+	struct union_anchor *ua;
+	unsigned long key;
+
 	/* Views are published under mount_lock: none is missed. */
 	for (i = 0; views && i < um->nr_lowers; i++) {
 		if (views[i])
@@ -752,6 +929,19 @@ void union_views_set_flags(struct vfsmount *top)
 				   union_view_flags(views[i],
 						    um->lowers[i], top));
 	}
+	if (!anchors)
+		return;
+	xa_for_each(anchors, key, ua)
+		WRITE_ONCE(ua->mnt->mnt_flags,
+			   union_view_flags(ua->mnt, um->lowers[ua->layer], top));
+}
+
+static void union_view_detach(struct vfsmount *view)
+{
+	struct mount *m = real_mount(view);
+
+	WRITE_ONCE(m->mnt_parent, m);
+	WRITE_ONCE(m->mnt_mountpoint, view->mnt_root);
 }
 
 /**
@@ -768,26 +958,45 @@ void union_views_detach(struct vfsmount *top)
 	struct vfsmount **views = real_mount(top)->mnt_union_views;
 	unsigned int i;
 
-	for (i = 0; views && i < top->mnt_sb->s_union->nr_lowers; i++) {
-		struct mount *m;
+	struct xarray *anchors = real_mount(top)->mnt_union_anchors;
+	struct union_anchor *ua;
+	unsigned long key;
 
-		if (!views[i])
-			continue;
-		m = real_mount(views[i]);
-		WRITE_ONCE(m->mnt_parent, m);
-		WRITE_ONCE(m->mnt_mountpoint, views[i]->mnt_root);
+	for (i = 0; views && i < top->mnt_sb->s_union->nr_lowers; i++) {
+		if (views[i])
+			union_view_detach(views[i]);
 	}
+	if (!anchors)
+		return;
+	xa_for_each(anchors, key, ua)
+		union_view_detach(ua->mnt);
 }
 
 /* The union mount @top is being freed, after union_views_detach(). */
 void union_views_put(struct vfsmount *top)
 {
 	struct vfsmount **views = real_mount(top)->mnt_union_views;
+	struct xarray *anchors = real_mount(top)->mnt_union_anchors;
+	struct union_anchor *ua;
+	unsigned long key;
 
 	if (views) {
 		kern_unmount_array(views, top->mnt_sb->s_union->nr_lowers);
 		kfree(views);
 	}
+	if (!anchors)
+		return;
+	/* Detached: walks no longer reach their mountpoints. */
+	xa_for_each(anchors, key, ua)
+		mnt_make_shortterm(ua->mnt);
+	synchronize_rcu_expedited();
+	xa_for_each(anchors, key, ua) {
+		mntput(ua->mnt);
+		dput(ua->point);
+		kfree_rcu(ua, rcu);
+	}
+	xa_destroy(anchors);
+	kfree(anchors);
 }
 
 /**
@@ -1660,7 +1869,7 @@ static void union_names_keep(struct union_dir *ud, struct union_names *names)
 {
 	struct union_names *keep;
 
-	if (ud == &union_dir_none || ud->lower_file || READ_ONCE(ud->names))
+	if (ud == &union_dir_none || ud->shows_lower || READ_ONCE(ud->names))
 		return;
 	keep = kmalloc(sizeof(*keep), GFP_KERNEL);
 	if (!keep)
@@ -2257,7 +2466,7 @@ int union_iterate_dir(struct file *file, struct dir_context *ctx)
 	if (ur.ud && ur.ud != &union_dir_none && ur.ud->count &&
 	    !IS_UNION_COMPLETE(file_inode(file)))
 		return union_iterate_merged(file, ur.ud, ctx);
-	if (ur.ud && ur.ud != &union_dir_none && !ur.ud->lower_file &&
+	if (ur.ud && ur.ud != &union_dir_none && !ur.ud->shows_lower &&
 	    !READ_ONCE(ur.ud->names) && ctx->pos == 0)
 		union_names_build(&file->f_path, ur.ud);
 	err = file->f_op->iterate_shared(file, &ur.ctx);

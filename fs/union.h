@@ -3,10 +3,11 @@
  * Union mounts: private interface between the VFS files that take part.
  *
  * A union mount is a writable filesystem (the top layer) mounted with
- * MS_UNION over one or more read-only mounts (the lower layers).  Every
- * directory that a lookup reaches in the union exists on the top layer;
- * the same-named directories below it are listed in a union_dir stack
- * hanging off the top layer's dentry.  See
+ * MS_UNION over one or more read-only mounts (the lower layers).  A
+ * directory that a lookup reaches in the union exists on the top layer,
+ * or (union.dirs_below) is served from below on an anchor mount until
+ * something in it changes; the same-named directories below a top-layer
+ * directory are listed in a union_dir stack hanging off its dentry.  See
  * Documentation/filesystems/union-mounts.rst.
  */
 #ifndef _FS_UNION_H
@@ -29,6 +30,7 @@ struct mount;
 struct super_block;
 struct union_adoption;
 struct vfsmount;
+struct xarray;
 
 /*
  * The union's own xattrs on the top layer: hidden from the merged view,
@@ -78,11 +80,12 @@ struct union_dir {
 	struct rcu_head rcu;
 	unsigned int count;
 	/*
-	 * Not a stack: the lower non-directory that a negative dentry
-	 * shows, in layers[0] (DCACHE_UNION_LOWER; see union_cache_lower()).
-	 * A directory made later at the name replaces it.
+	 * Not a stack: the lower object that a negative dentry shows, in
+	 * layers[0] (DCACHE_UNION_LOWER; see union_cache_lower()): a
+	 * non-directory, or a directory served from below (see
+	 * union_anchor()).  A directory made later at the name replaces it.
 	 */
-	bool lower_file;
+	bool shows_lower;
 	/*
 	 * The names below a copied-up directory with their inode numbers
 	 * and types, for its readdir (union_names_keep()); set once.
@@ -206,7 +209,7 @@ static inline struct union_dir *union_dir_of(const struct path *dir)
 	if (!union_mnt(dir->mnt))
 		return NULL;
 	ud = READ_ONCE(dir->dentry->d_union_dir);
-	return ud && !ud->lower_file ? ud : NULL;
+	return ud && !ud->shows_lower ? ud : NULL;
 }
 
 /* The stack of a directory on a union mount; NULL when nothing is below. */
@@ -301,11 +304,46 @@ void union_notify_unlink(const struct path *parent, const struct path *lower,
 			 struct dentry *dentry);
 bool union_lower_readonly(const struct path *path);
 
+/*
+ * A lower directory that a union serves from below, as its union mount
+ * shows it (union_anchor()).  Its mount's root is the directory, its
+ * parent the union mount and its mountpoint the top layer's negative
+ * dentry for the name: ".." and d_path() go on from there as from any
+ * mount.
+ */
+struct union_anchor {
+	struct rcu_head rcu;
+	struct vfsmount *mnt;
+	struct dentry *point;	/* referenced until union_views_put() */
+	unsigned int layer;	/* its index in the stacks */
+};
+
+extern bool union_dirs_below;
+
+/* A directory served from below has its layer (from 1) times this added. */
+#define UNION_BELOW_INO_LAYER	BIT_ULL(48)
+
+struct vfsmount *union_anchor(struct vfsmount *mnt, struct dentry *point,
+			      const struct path *lower);
+struct vfsmount *union_anchor_rcu(struct vfsmount *mnt, struct dentry *point);
+bool union_below_stale(struct vfsmount *anchor);
+int union_getattr_below(const struct path *path, struct kstat *stat);
+
+/* Is @path a directory that a union serves from below? */
+static inline bool union_below(const struct path *path)
+{
+	return unlikely(path->mnt->mnt_flags & MNT_UNION_LOWER) &&
+	       d_is_dir(path->dentry);
+}
+
 /* fs/namespace.c */
 bool mnt_hold_union_lower(struct vfsmount *mnt);
 void mnt_put_union_lower(struct vfsmount *mnt);
 struct vfsmount *mnt_union_view(const struct path *lower, struct vfsmount *top,
 				struct vfsmount **slot);
+int mnt_union_anchor(const struct path *lower, struct vfsmount *top,
+		     struct xarray *anchors, unsigned long key,
+		     struct union_anchor *ua);
 
 /* Is @sb a lower layer of a union that is up? */
 static inline bool union_sb_is_lower(struct super_block *sb)
@@ -320,7 +358,8 @@ static inline bool union_sb_is_lower(struct super_block *sb)
  */
 struct union_origin {
 	struct hlist_node hash;
-	struct path parent;
+	struct path parent;	/* perhaps served from below */
+	struct vfsmount *mnt;	/* the union mount: union_record_mnt() */
 	struct dentry *lower;
 	struct dentry *copy;	/* made since the walk; union_files_lock */
 	bool stage;		/* to be copied once the call's checks pass */
@@ -338,6 +377,7 @@ struct union_name {
 	bool gone;		/* no longer named in the union */
 };
 
+struct vfsmount *union_view_union(struct vfsmount *view);
 void union_origin_set(struct union_origin **origin, const struct path *parent,
 		      const struct qstr *name, struct dentry *lower);
 void union_origin_free(struct union_origin **origin);
@@ -378,6 +418,7 @@ void union_cu_creds_revert(struct union_cu_creds *cc);
 int union_copyup_path(const struct path *path, struct path *copy);
 bool union_index_hides(const struct dentry *dir, const struct qstr *name);
 bool union_index_present(struct super_block *sb);
+bool union_index_holds(struct super_block *sb, const struct path *lower);
 struct dentry *union_lookup_linked(const struct path *parent,
 				   const struct qstr *name,
 				   const struct path *lower);
@@ -389,6 +430,7 @@ int union_getattr_file(const struct path *path, struct kstat *stat);
 /* fs/namei.c */
 int union_create_dir(struct inode *dir, struct dentry *dentry,
 		     const struct path *lower);
+int union_dir_copyup(const struct path *path, struct path *copy);
 bool union_see_through(struct dentry *layer, struct dentry *dentry);
 struct dentry *union_lookup_one(struct dentry *dir, const char *name,
 				unsigned int len);
@@ -457,6 +499,17 @@ static inline void union_views_set_flags(struct vfsmount *top)
 static inline bool union_view_root(const struct path *path, struct path *root)
 {
 	return false;
+}
+
+static inline bool union_below(const struct path *path)
+{
+	return false;
+}
+
+static inline int union_getattr_below(const struct path *path,
+				      struct kstat *stat)
+{
+	return 0;
 }
 
 static inline bool union_lower_readonly(const struct path *path)

@@ -631,6 +631,31 @@ static struct dentry *union_link_up(const struct path *parent,
 	return dentry;
 }
 
+/**
+ * union_index_holds - has a lower file with several names a copy?
+ * @sb: the union's top layer
+ * @lower: the lower file, on a view or an anchor of the union
+ *
+ * For a walk in a directory served from below, which does not link the
+ * copy to the name it finds (union_lookup_linked()) unless it asks.
+ */
+bool union_index_holds(struct super_block *sb, const struct path *lower)
+{
+	const struct cred *old_cred;
+	struct dentry *entry;
+	bool held;
+
+	if (!union_linked(lower))
+		return false;
+	old_cred = union_override_creds(sb);
+	entry = union_index_entry(sb, lower, false);
+	held = !IS_ERR(entry) && d_is_positive(entry);
+	if (!IS_ERR(entry))
+		dput(entry);
+	union_revert_creds(old_cred);
+	return held;
+}
+
 /*
  * A lookup found @lower, a lower file with several names, at @name: if
  * another of its names has been copied up, link that copy here and return
@@ -1043,22 +1068,25 @@ int union_change(const struct union_origin *o, const struct path *lower,
 
 /**
  * union_copyup_path - copy up what a path on a union's lower layer names
- * @path: a non-directory on a read-only mount, reached without the union's
+ * @path: an object on a read-only mount, reached without the union's
  *	  lookup (through a file descriptor or a /proc/PID/fd link)
  * @copy: out: its copy on the top layer, referenced
  *
- * For the changes made through a descriptor of a lower file, which
+ * For the changes made through a descriptor of a lower object, which
  * otherwise fail with EROFS.  Only a descriptor opened through a union is
  * on a union's view of a layer, and knows where the union shows the file
- * (union_file_copyup()); any other descriptor of a read-only mount gets
- * EROFS, also one of a mount that is now a union's lower layer.
+ * (union_file_copyup()); a directory served from below knows it from its
+ * anchor (union_dir_copyup()).  Any other descriptor of a read-only mount
+ * gets EROFS, also one of a mount that is now a union's lower layer.
  */
 int union_copyup_path(const struct path *path, struct path *copy)
 {
 	int err;
 
-	if (d_is_dir(path->dentry) || !(path->mnt->mnt_flags & MNT_UNION_LOWER))
+	if (!(path->mnt->mnt_flags & MNT_UNION_LOWER))
 		return -EROFS;
+	if (d_is_dir(path->dentry))
+		return union_dir_copyup(path, copy);
 	err = union_file_copyup(path, copy);
 	return err == -ENOENT ? -EROFS : err;
 }

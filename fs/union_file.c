@@ -45,6 +45,7 @@ struct union_file {
 	struct rcu_head rcu;
 	struct file *file;
 	struct path parent;		/* where the union showed it */
+	struct vfsmount *mnt;		/* the union mount */
 	struct path copy;		/* its copy on the top layer */
 	struct file *copy_file;		/* the copy, opened for reading */
 	bool unlinked;			/* whited out, never copied */
@@ -100,6 +101,15 @@ void union_origin_set(struct union_origin **origin, const struct path *parent,
 	o = kmalloc(struct_size(o, name, name->len + 1), GFP_KERNEL);
 	if (!o)
 		return;
+	/* A directory served from below stands in its union mount. */
+	if (union_below(parent))
+		o->mnt = union_view_union(parent->mnt);
+	else
+		o->mnt = mntget(parent->mnt);
+	if (!o->mnt) {
+		kfree(o);
+		return;
+	}
 	o->parent = *parent;
 	path_get(&o->parent);
 	o->lower = lower;
@@ -124,6 +134,7 @@ void union_origin_free(struct union_origin **origin)
 		spin_unlock(&union_files_lock);
 		dput(o->copy);
 		path_put(&o->parent);
+		mntput(o->mnt);
 		kfree(o);
 		*origin = NULL;
 	}
@@ -147,11 +158,12 @@ void union_file_attach(struct file *file, struct union_origin **origin)
 	uf->file = file;
 	uf->parent = o->parent;
 	path_get(&uf->parent);
+	uf->mnt = mntget(o->mnt);
 	uf->len = o->len;
 	memcpy(uf->name, o->name, o->len + 1);
 	spin_lock(&union_files_lock);
 	if (o->copy) {
-		uf->copy.mnt = mntget(o->parent.mnt);
+		uf->copy.mnt = mntget(o->mnt);
 		uf->copy.dentry = dget(o->copy);
 	}
 	hash_add_rcu(union_files, &uf->hash, (unsigned long)file_inode(file));
@@ -178,6 +190,7 @@ void union_file_release(struct file *file)
 	}
 	path_put(&uf->copy);
 	path_put(&uf->parent);
+	mntput(uf->mnt);
 	kfree_rcu(uf, rcu);
 }
 
@@ -200,15 +213,15 @@ void union_files_copied(struct inode *linode, struct super_block *top,
 	spin_lock(&union_files_lock);
 	hash_for_each_possible(union_files, uf, hash, (unsigned long)linode) {
 		if (file_inode(uf->file) != linode ||
-		    uf->parent.mnt->mnt_sb != top || uf->copy.dentry)
+		    uf->mnt->mnt_sb != top || uf->copy.dentry)
 			continue;
-		uf->copy.mnt = mntget(uf->parent.mnt);
+		uf->copy.mnt = mntget(uf->mnt);
 		/* The mount first: union_file_copy() tests the dentry. */
 		smp_store_release(&uf->copy.dentry, dget(copy));
 	}
 	hash_for_each_possible(union_origins, o, hash, (unsigned long)linode) {
 		if (d_inode(o->lower) == linode &&
-		    o->parent.mnt->mnt_sb == top && !o->copy)
+		    o->mnt->mnt_sb == top && !o->copy)
 			WRITE_ONCE(o->copy, dget(copy));
 	}
 	spin_unlock(&union_files_lock);
@@ -344,7 +357,7 @@ bool union_file_named(const struct path *path, struct union_name *un)
 	}
 	/* The file that an open in progress opens: no record of its own yet. */
 	o = union_walk_origin(path->dentry);
-	if (!o || o->parent.mnt != &real_mount(path->mnt)->mnt_parent->mnt)
+	if (!o || o->mnt != &real_mount(path->mnt)->mnt_parent->mnt)
 		return false;
 	un->where = o->parent;
 	un->name = (struct qstr)QSTR_INIT(o->name, o->len);
@@ -403,8 +416,14 @@ void union_files_unlinked(const struct path *parent, const struct qstr *name,
 
 	spin_lock(&union_files_lock);
 	hash_for_each_possible(union_files, uf, hash, (unsigned long)linode) {
+		/*
+		 * One found in a directory served from below: the name went
+		 * after that directory was copied up, and a file with no
+		 * copy has only that name.
+		 */
 		if (file_inode(uf->file) == linode && !uf->copy.dentry &&
-		    uf->parent.dentry == parent->dentry &&
+		    (uf->parent.dentry == parent->dentry ||
+		     union_below(&uf->parent)) &&
 		    uf->len == name->len &&
 		    !memcmp(uf->name, name->name, name->len))
 			WRITE_ONCE(uf->unlinked, true);
@@ -476,6 +495,7 @@ int union_file_copy_path(struct file *file, struct path *copy)
 bool union_file_stat_path(struct file *file, struct path *path)
 {
 	struct path parent = {}, found;
+	struct super_block *top = NULL;
 	const struct cred *old_cred;
 	struct union_file *uf;
 	char *name = NULL;
@@ -492,6 +512,7 @@ bool union_file_stat_path(struct file *file, struct path *path)
 		name = kmemdup(uf->name, uf->len + 1, GFP_ATOMIC);
 		parent = uf->parent;
 		path_get(&parent);
+		top = uf->mnt->mnt_sb;
 	}
 	spin_unlock(&union_files_lock);
 	if (!name)
@@ -501,12 +522,17 @@ bool union_file_stat_path(struct file *file, struct path *path)
 	 * more is copied up before one goes.  Asked as the union, for the
 	 * caller may have lost the right to search since.
 	 */
-	old_cred = union_override_creds(parent.mnt->mnt_sb);
+	old_cred = union_override_creds(top);
 	err = vfs_path_lookup(parent.dentry, parent.mnt, name, 0, &found);
 	union_revert_creds(old_cred);
 	if (!err) {
-		/* Something mounted on the name hides it, it does not remove it. */
-		named = path_equal(&found, &file->f_path) || path_mounted(&found);
+		/*
+		 * Something mounted on the name hides it, it does not remove
+		 * it.  The union may show it on another mount now: its
+		 * directory's copy's view, not the anchor it was opened on.
+		 */
+		named = found.dentry == file->f_path.dentry ||
+			path_mounted(&found);
 		path_put(&found);
 	} else {
 		named = err != -ENOENT;
@@ -534,6 +560,7 @@ int union_file_copyup(const struct path *path, struct path *copy)
 {
 	struct inode *inode = d_inode(path->dentry);
 	struct path parent = {}, found;
+	struct super_block *top = NULL;
 	struct union_file *uf;
 	char *name = NULL;
 	int err = -ENOENT;
@@ -552,6 +579,7 @@ int union_file_copyup(const struct path *path, struct path *copy)
 		if (name) {
 			parent = uf->parent;
 			path_get(&parent);
+			top = uf->mnt->mnt_sb;
 		}
 		break;
 	}
@@ -562,14 +590,15 @@ int union_file_copyup(const struct path *path, struct path *copy)
 	/* Where the union showed it, it must still show that very object. */
 	err = vfs_path_lookup(parent.dentry, parent.mnt, name, 0, &found);
 	if (!err) {
-		if (!path_equal(&found, path))
+		/* On the view of its directory's copy, perhaps. */
+		if (found.dentry != path->dentry)
 			err = -EROFS;
 		path_put(&found);
 	}
 	if (!err)
 		err = vfs_path_lookup(parent.dentry, parent.mnt, name,
 				      LOOKUP_COPYUP, copy);
-	if (!err && copy->mnt->mnt_sb != parent.mnt->mnt_sb) {
+	if (!err && copy->mnt->mnt_sb != top) {
 		path_put(copy);
 		err = -EROFS;
 	}

@@ -176,6 +176,12 @@ done_testing() {
 	exit 0
 }
 
+# DIRS_BELOW=1 (run): lower directories are served from below.
+if [ -n "${DIRS_BELOW:-}" ]; then
+	echo Y > /sys/module/union/parameters/dirs_below ||
+		bail_out "cannot set union.dirs_below"
+fi
+
 # --- assertions ----------------------------------------------------------
 # Each records one test point; DESCRIPTION is optional.
 

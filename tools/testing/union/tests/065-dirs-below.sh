@@ -1,0 +1,159 @@
+#!/bin/bash
+# Reading a union never writes to its top layer: a lower directory that
+# a lookup passes through is served from below (dirs_below), and goes on
+# the top layer only when something in it changes.  find, ls -lR and cat
+# of every file, as root and as another user, leave the top layer as it
+# was.  A directory served from below has the union's st_dev, no mount
+# root flag, a ".." and a getcwd() of the union; RESOLVE_NO_XDEV reaches
+# through it.  A change in it (create, mkdir, unlink, write, chmod,
+# rename) makes the chain of directories above it on the top layer first,
+# from a path or from a working directory inside it; a working directory
+# taken before another task copied it up sees that task's changes.  With
+# a top layer out of inodes (tmpfs) or a read-only union, every lower file
+# still reads and only changes fail.
+# uppers: tmpfs ext2 jffs2
+# lowers: squashfs ext2
+. "$(dirname "$0")/../lib.sh"
+
+P=/sys/module/union/parameters/dirs_below
+[ -e $P ] || skip_all "no $P"
+echo Y > $P
+
+VIEWS="$PYTHON $UNION_TOOLS/views.py"
+src=$T/src
+for i in $(seq 1 20); do
+	mkdir -p "$src/r/d$i/sub"
+	for j in 1 2 3; do
+		echo "r/d$i/f$j" > "$src/r/d$i/f$j"
+	done
+	echo "r/d$i/sub/g" > "$src/r/d$i/sub/g"
+done
+chmod 700 "$src/r/d20"
+for t in full ro; do
+	for i in $(seq 1 10); do
+		mkdir -p "$src/$t/d$i/sub"
+		echo "$t/d$i/f" > "$src/$t/d$i/f"
+		echo "$t/d$i/sub/g" > "$src/$t/d$i/sub/g"
+	done
+done
+for d in a b c e h; do
+	mkdir -p "$src/$d/x/y"
+	echo "$d/x/y/f" > "$src/$d/x/y/f"
+	echo "$d/top" > "$src/$d/top"
+done
+union_setup "$src"
+U=$UNION_DIR
+
+# used: the top layer's inodes in use, as statfs() of the union gives them.
+used() {
+	stat -f -c '%c %d' "$U" | awk '{ print $1 - $2 }'
+}
+
+before=$(used)
+n=$(find "$U/r" | wc -l)
+assert_eq "$n" 121 "find sees the whole lower tree"
+ls -lR "$U/r" > /dev/null
+cat "$U"/r/d*/f* "$U"/r/d*/sub/g > /dev/null 2>&1
+setpriv --reuid=1000 --regid=1000 --clear-groups find "$U/r" > /dev/null 2>&1
+assert_eq "$(used)" "$before" "reading the tree leaves the top layer as it was"
+assert_eq "$(cat "$U/r/d7/sub/g")" "r/d7/sub/g" "a file two directories down reads"
+
+# What a directory served from below reports.
+assert_eq "$(_t_dev "$U/r/d3")" "$TOP_DEV" "st_dev is the union's"
+assert_eq "$(find "$U/r" -xdev -type d | wc -l)" 41 "find -xdev goes through"
+check_fails "no mount point" mountpoint -q "$U/r/d3"
+assert_eq "$(cd "$U/r/d3/sub" && /bin/pwd)" "$U/r/d3/sub" "getcwd()"
+assert_eq "$(cd "$U/r/d3/sub/../.." && /bin/pwd)" "$U/r" "getcwd() after .."
+assert_eq "$(readlink -f "$U/r/d3/sub/../../d4")" "$U/r/d4" "realpath across .."
+assert_eq "$($VIEWS openat2 "$U" r/d3/sub/../f1 xdev)" r/d3/f1 \
+	"RESOLVE_NO_XDEV through it"
+assert_eq "$($VIEWS openat2 "$U/r/d3" sub/../../d4/f1 beneath)" EXDEV \
+	"RESOLVE_BENEATH stops at ..: the directory is the root"
+assert_eq "$(used)" "$before" "none of that wrote to the top layer"
+
+# ".." of a directory served from below is the union's directory above.
+echo new > "$U/a/new"
+assert_eq "$(cd "$U/a/x" && ls ..)" "new
+top
+x" ".. of a lower directory under a top one shows the top's names"
+
+# Changes make the chain above them on the top layer.
+check "touch in a lower directory" touch "$U/b/x/y/new"
+assert_exists "$U/b/x/y/new"
+assert_file_content "$U/b/x/y/f" "b/x/y/f" "its lower file still reads"
+check "mkdir in a lower directory" mkdir "$U/c/x/y/newdir"
+check "rm of a lower file" rm "$U/c/x/y/f"
+assert_absent "$U/c/x/y/f"
+check "write to a lower file" sh -c "echo changed > '$U/e/x/y/f'"
+assert_file_content "$U/e/x/y/f" changed "the copy"
+check "chmod of a lower directory" chmod 750 "$U/h/x"
+assert_eq "$(stat -c %a "$U/h/x")" 750 "the directory's copy has the mode"
+assert_file_content "$U/h/x/y/f" "h/x/y/f" "and its tree below"
+check "mv of a lower directory" mv "$U/r/d5" "$U/r/d5moved"
+assert_file_content "$U/r/d5moved/sub/g" "r/d5/sub/g" "the moved tree reads"
+assert_absent "$U/r/d5"
+(cd "$U/r/d6/sub" && touch here) || not_ok "touch from a working directory"
+assert_exists "$U/r/d6/sub/here"
+
+# A working directory found before another task copied its directory up.
+out=$(cd "$U/r/d8" && touch "$U/r/d8/other" && ls)
+assert_eq "$out" "f1
+f2
+f3
+other
+sub" "the working directory sees the copy's names"
+out=$(cd "$U/r/d9/sub" && touch "$U/r/d9/other" && ls ..)
+assert_eq "$out" "f1
+f2
+f3
+other
+sub" ".. of a working directory below the copy"
+
+# chroot() into a directory served from below: the root stays the root
+# once changes have made the directory's copy.
+out=$($PYTHON - "$U/r/d10" <<-'EOF'
+	import os, sys
+	os.chroot(sys.argv[1])
+	os.chdir("/sub")
+	open("made", "w").close()
+	print(" ".join(sorted(os.listdir("../../.."))))
+	EOF
+)
+assert_eq "$out" "f1 f2 f3 sub" "chroot(): .. stops at the root after a change"
+assert_exists "$U/r/d10/sub/made"
+
+# Another user cannot read past a lower directory's mode.
+check_fails "a 700 lower directory stays closed" \
+	setpriv --reuid=1000 --regid=1000 --clear-groups ls "$U/r/d20"
+
+# readall DIR: every file under DIR read, as "N files, M bytes".
+readall() {
+	find "$1" -type f -exec cat {} + | wc -lc | awk '{ print $1 " files, " $2 " bytes" }'
+}
+
+# A top layer out of inodes: reads of a tree never read before go on,
+# only changes fail.
+if [ "$UPPER" = tmpfs ]; then
+	check "the top layer takes no more inodes" \
+		mount -o remount,nr_inodes="$(used)" "$U"
+	assert_eq "$(readall "$U/full")" "20 files, 242 bytes" \
+		"a full top layer: every lower file reads"
+	assert_errno ENOSPC mkdir "$U/full/d2/sub/new"
+	check "the top layer takes inodes again" \
+		mount -o remount,nr_inodes=10000 "$U"
+fi
+
+# A read-only union: the same.
+check "remount read-only" mount -o remount,ro "$U"
+assert_eq "$(readall "$U/ro")" "20 files, 202 bytes" \
+	"a read-only union: every lower file reads"
+assert_errno EROFS mkdir "$U/ro/d2/sub/new"
+(cd "$U/ro/d3/sub" && mount -o remount,rw "$U" && touch here2) ||
+	not_ok "touch from a directory found while read-only"
+assert_exists "$U/ro/d3/sub/here2"
+
+if upper_alone; then
+	assert_absent "$UPPER_DIR/r/d1" "a directory only read is not on top"
+	assert_exists "$UPPER_DIR/b/x/y/new"
+fi
+done_testing
