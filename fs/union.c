@@ -541,9 +541,11 @@ static int union_view_index(struct super_block *sb, struct vfsmount *view,
 	}
 	if (found < 0 && parent != m && parent->mnt.mnt_sb == sb &&
 	    d_is_dir(view->mnt_root)) {
-		struct union_anchor *ua;
+		struct union_anchor *ua = m->mnt_union_retired;
 
-		ua = union_anchor_entry(parent, READ_ONCE(m->mnt_mountpoint));
+		if (!ua)
+			ua = union_anchor_entry(parent,
+						READ_ONCE(m->mnt_mountpoint));
 		if (ua && ua->mnt == view)
 			found = ua->layer;
 	}
@@ -771,6 +773,21 @@ struct vfsmount *union_anchor_rcu(struct vfsmount *mnt, struct dentry *point)
 }
 
 /**
+ * union_anchored - does an anchor of the union mount @mnt hold @dentry?
+ * @mnt: the union mount
+ * @dentry: a dentry of its top layer
+ */
+bool union_anchored(struct vfsmount *mnt, struct dentry *dentry)
+{
+	bool found;
+
+	rcu_read_lock();
+	found = union_anchor_entry(real_mount(mnt), dentry);
+	rcu_read_unlock();
+	return found;
+}
+
+/**
  * union_anchor - the mount a union serves a lower directory on, made if
  * need be
  * @mnt: the union mount
@@ -838,6 +855,109 @@ struct vfsmount *union_anchor(struct vfsmount *mnt, struct dentry *point,
 	return ua ? ua->mnt : ERR_PTR(-ENOENT);
 }
 
+/* Puts the references of retired anchors: union_anchors_settle() waits. */
+static struct workqueue_struct *union_anchor_wq;
+
+static int __init union_anchor_init(void)
+{
+	union_anchor_wq = alloc_workqueue("union_anchor", 0, 0);
+	return union_anchor_wq ? 0 : -ENOMEM;
+}
+fs_initcall(union_anchor_init);
+
+/* The table's reference, a grace period after union_anchor_retire(). */
+static void union_anchor_put_table_ref(struct work_struct *work)
+{
+	struct union_anchor *ua = container_of(to_rcu_work(work),
+					       struct union_anchor, put);
+
+	mntput(ua->mnt);
+}
+
+/**
+ * union_anchor_retire - a directory served from below has its copy now
+ * @mnt: the union mount
+ * @point: the top layer's dentry that its anchor serves it at, where the
+ *	   caller makes the copy
+ *
+ * Walks from the anchor go to the copy from now on (union_below_stale()),
+ * and no walk reaches the anchor anew.  It leaves @mnt's table, and lives
+ * only as long as its users: a working directory inside keeps it, and
+ * the dentries above it, as it would keep any directory; and it keeps
+ * @mnt, as a mount keeps the mount it is mounted on.  Else the dentries
+ * would stay until @mnt goes: a directory removed would keep its inode.
+ */
+void union_anchor_retire(struct vfsmount *mnt, struct dentry *point)
+{
+	struct mount *top = real_mount(mnt);
+	struct xarray *anchors = READ_ONCE(top->mnt_union_anchors);
+	unsigned long key = union_anchor_key(point);
+	struct union_anchor *ua;
+
+	if (!anchors)
+		return;
+	mntget(mnt);
+	ua = mnt_union_anchor_retire(anchors, key);
+	if (!ua) {
+		mntput(mnt);
+		return;
+	}
+	INIT_RCU_WORK(&ua->put, union_anchor_put_table_ref);
+	queue_rcu_work(union_anchor_wq ?: system_wq, &ua->put);
+}
+
+/**
+ * union_anchors_settle - let the retired anchors that nobody uses go
+ *
+ * For umount() and a remount read-only of a union: such an anchor holds
+ * its union mount, and the top layer's dentries above it (a directory
+ * removed since among them), until a grace period after it was retired.
+ */
+void union_anchors_settle(void)
+{
+	if (!union_anchor_wq)
+		return;
+	rcu_barrier();
+	flush_workqueue(union_anchor_wq);
+}
+
+/* The last reference to a retired anchor is gone (cleanup_mnt()). */
+void union_anchor_free(struct union_anchor *ua)
+{
+	struct mount *m = real_mount(ua->mnt);
+
+	dput(ua->point);
+	mntput(&m->mnt_parent->mnt);
+	kfree(ua);
+}
+
+/**
+ * union_anchor_parent - where a directory served from below shows
+ * @path: the directory, at its anchor's root
+ * @parent: out: the union's directory the anchor is mounted in, referenced
+ * @name: out: the directory's name there
+ *
+ * False for any other path, and once the union mount is gone.
+ */
+bool union_anchor_parent(const struct path *path, struct path *parent,
+			 struct name_snapshot *name)
+{
+	struct mount *m = real_mount(path->mnt);
+	bool found = false;
+
+	read_seqlock_excl(&mount_lock);
+	/* A view's mountpoint is its union's root: no directory of its own. */
+	if (mnt_has_parent(m) && path->dentry == path->mnt->mnt_root &&
+	    m->mnt_mountpoint != m->mnt_parent->mnt.mnt_root) {
+		parent->mnt = mntget(&m->mnt_parent->mnt);
+		parent->dentry = dget_parent(m->mnt_mountpoint);
+		take_dentry_name_snapshot(name, m->mnt_mountpoint);
+		found = true;
+	}
+	read_sequnlock_excl(&mount_lock);
+	return found;
+}
+
 /**
  * union_view_union - the union mount of a view or an anchor
  * @view: a union's view of a lower layer, or an anchor
@@ -859,16 +979,25 @@ struct vfsmount *union_view_union(struct vfsmount *view)
 
 /*
  * Has the name that @anchor's directory was served at become something
- * else on the top layer since (a copy of the directory, or a whiteout)?
- * Walks from it then go by the union's directory (union_unview()).  Not
- * once its union mount is gone.
+ * else on the top layer since (a copy of the directory, or a whiteout),
+ * or left the dcache, so that a lookup now finds what it is?  Walks from
+ * it then go by the union's directory (union_unview()).  Not once its
+ * union mount is gone.
  */
 bool union_below_stale(struct vfsmount *anchor)
 {
 	struct mount *m = real_mount(anchor);
-	struct dentry *point = READ_ONCE(m->mnt_mountpoint);
+	struct dentry *point;
+	bool stale;
 
-	return point != anchor->mnt_root && !d_is_negative(point);
+	/* The point is put only a grace period after it is detached. */
+	rcu_read_lock();
+	point = READ_ONCE(m->mnt_mountpoint);
+	stale = point != anchor->mnt_root &&
+		(!d_is_negative(point) || d_is_union_whiteout(point) ||
+		 d_unhashed(point));
+	rcu_read_unlock();
+	return stale;
 }
 
 /*
@@ -1030,7 +1159,7 @@ void union_notify_unlink(const struct path *parent, const struct path *lower,
 
 /**
  * union_view_root - the root of the union mount a path's view stands for
- * @path: a lower non-directory, as a union returned it
+ * @path: a lower object, as a union returned it (on a view or an anchor)
  * @root: out: that mount's root, referenced
  *
  * False for any other path, and once that mount is gone.
@@ -1045,7 +1174,8 @@ bool union_view_root(const struct path *path, struct path *root)
 	read_seqlock_excl(&mount_lock);
 	if (mnt_has_parent(m)) {
 		root->mnt = mntget(&m->mnt_parent->mnt);
-		root->dentry = dget(m->mnt_mountpoint);
+		/* An anchor's mountpoint is a negative dentry. */
+		root->dentry = dget(root->mnt->mnt_root);
 		found = true;
 	}
 	read_sequnlock_excl(&mount_lock);

@@ -313,8 +313,9 @@ bool union_lower_readonly(const struct path *path);
  */
 struct union_anchor {
 	struct rcu_head rcu;
+	struct rcu_work put;	/* union_anchor_retire() */
 	struct vfsmount *mnt;
-	struct dentry *point;	/* referenced until union_views_put() */
+	struct dentry *point;	/* referenced until the record is freed */
 	unsigned int layer;	/* its index in the stacks */
 };
 
@@ -327,6 +328,12 @@ struct vfsmount *union_anchor(struct vfsmount *mnt, struct dentry *point,
 			      const struct path *lower);
 struct vfsmount *union_anchor_rcu(struct vfsmount *mnt, struct dentry *point);
 bool union_below_stale(struct vfsmount *anchor);
+bool union_anchored(struct vfsmount *mnt, struct dentry *dentry);
+void union_anchor_retire(struct vfsmount *mnt, struct dentry *point);
+void union_anchor_free(struct union_anchor *ua);
+void union_anchors_settle(void);
+bool union_anchor_parent(const struct path *path, struct path *parent,
+			 struct name_snapshot *name);
 int union_getattr_below(const struct path *path, struct kstat *stat);
 
 /* Is @path a directory that a union serves from below? */
@@ -341,6 +348,8 @@ bool mnt_hold_union_lower(struct vfsmount *mnt);
 void mnt_put_union_lower(struct vfsmount *mnt);
 struct vfsmount *mnt_union_view(const struct path *lower, struct vfsmount *top,
 				struct vfsmount **slot);
+struct union_anchor *mnt_union_anchor_retire(struct xarray *anchors,
+					     unsigned long key);
 int mnt_union_anchor(const struct path *lower, struct vfsmount *top,
 		     struct xarray *anchors, unsigned long key,
 		     struct union_anchor *ua);
@@ -385,6 +394,8 @@ void union_file_attach(struct file *file, struct union_origin **origin);
 void union_file_release(struct file *file);
 void union_files_copied(struct inode *linode, struct super_block *top,
 			struct dentry *copy);
+void union_files_dir_copied(struct dentry *ldir, struct super_block *top,
+			    struct dentry *copy);
 int union_file_copy_path(struct file *file, struct path *copy);
 bool union_file_where(struct file *file, const struct path **parent,
 		      struct qstr *name);
@@ -416,6 +427,7 @@ struct union_cu_creds {
 int union_cu_creds_override(struct dentry *lower, struct union_cu_creds *cc);
 void union_cu_creds_revert(struct union_cu_creds *cc);
 int union_copyup_path(const struct path *path, struct path *copy);
+int union_root_copyup(const struct path *path, struct path *copy);
 bool union_index_hides(const struct dentry *dir, const struct qstr *name);
 bool union_index_present(struct super_block *sb);
 bool union_index_holds(struct super_block *sb, const struct path *lower);
@@ -549,6 +561,16 @@ static inline int union_copyup_path(const struct path *path,
 				    struct path *copy)
 {
 	return -EROFS;
+}
+
+static inline int union_root_copyup(const struct path *path,
+				    struct path *copy)
+{
+	return -EROFS;
+}
+
+static inline void union_anchors_settle(void)
+{
 }
 
 static inline ssize_t union_listxattr(struct dentry *dentry, char *list,

@@ -1066,6 +1066,52 @@ int union_change(const struct union_origin *o, const struct path *lower,
 	return err;
 }
 
+/*
+ * May the caller change @path, a directory served from below, through a
+ * descriptor (its mode, owner, times, xattrs)?  Its copy would have its
+ * owner and mode, not its inode flags: a caller who may not make such a
+ * change makes no copy.
+ */
+static int union_dir_may_change(const struct path *path)
+{
+	struct mnt_idmap *idmap = mnt_idmap(path->mnt);
+	struct inode *inode = d_inode(path->dentry);
+
+	if (IS_IMMUTABLE(inode) || IS_APPEND(inode))
+		return -EPERM;
+	if (HAS_UNMAPPED_ID(idmap, inode))
+		return -EPERM;
+	if (inode_owner_or_capable(idmap, inode))
+		return 0;
+	if (generic_permission(idmap, inode, MAY_WRITE) ||
+	    security_inode_permission(inode, MAY_WRITE))
+		return -EPERM;
+	return 0;
+}
+
+/**
+ * union_root_copyup - copy up a directory served from below for chroot()
+ * @path: the directory, on its anchor
+ * @copy: out: its copy on the top layer, referenced
+ *
+ * A root must be the union's directory, or ".." would leave it once the
+ * directory has a copy.  chroot() in a user namespace needs no right over
+ * the directory: the copy is made for a caller who holds CAP_SYS_CHROOT
+ * over the union's top layer, or who may change the directory.
+ */
+int union_root_copyup(const struct path *path, struct path *copy)
+{
+	struct vfsmount *top = union_view_union(path->mnt);
+	bool capable;
+
+	if (!top)
+		return -ENOENT;
+	capable = ns_capable(top->mnt_sb->s_user_ns, CAP_SYS_CHROOT);
+	mntput(top);
+	return (capable ? 0 : union_dir_may_change(path)) ?:
+	       union_dir_copyup(path, copy);
+}
+
 /**
  * union_copyup_path - copy up what a path on a union's lower layer names
  * @path: an object on a read-only mount, reached without the union's
@@ -1086,7 +1132,8 @@ int union_copyup_path(const struct path *path, struct path *copy)
 	if (!(path->mnt->mnt_flags & MNT_UNION_LOWER))
 		return -EROFS;
 	if (d_is_dir(path->dentry))
-		return union_dir_copyup(path, copy);
+		return union_dir_may_change(path) ?:
+		       union_dir_copyup(path, copy);
 	err = union_file_copyup(path, copy);
 	return err == -ENOENT ? -EROFS : err;
 }

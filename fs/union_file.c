@@ -35,8 +35,9 @@
  * An open file of a lower object, hashed by that object's inode.
  * union_files_lock serializes the changes of the table and of the copy
  * fields; lookups walk the table under RCU.  The other fields are set
- * before the entry is hashed and never change.  @copy is published with
- * smp_store_release() of its dentry, @copy_file with cmpxchg(); both are
+ * before the entry is hashed and never change.  @copy and @moved are
+ * published with smp_store_release() of their dentry, @copy_file with
+ * cmpxchg(); they are
  * dropped only when the file itself goes (union_file_release()), so a
  * reader holding the file may take a reference to them without a lock.
  */
@@ -45,6 +46,7 @@ struct union_file {
 	struct rcu_head rcu;
 	struct file *file;
 	struct path parent;		/* where the union showed it */
+	struct path moved;		/* @parent's copy, made since */
 	struct vfsmount *mnt;		/* the union mount */
 	struct path copy;		/* its copy on the top layer */
 	struct file *copy_file;		/* the copy, opened for reading */
@@ -58,6 +60,8 @@ static DEFINE_HASHTABLE(union_files, UNION_FILES_BITS);
 /* Walks that found a lower object, until their open attached its file. */
 static DEFINE_HASHTABLE(union_origins, UNION_FILES_BITS);
 static DEFINE_SPINLOCK(union_files_lock);
+/* Records whose @parent is a directory served from below. */
+static unsigned int union_files_below;
 
 /*
  * No more events for @copy, a record's copy about to be put: its close is
@@ -167,6 +171,8 @@ void union_file_attach(struct file *file, struct union_origin **origin)
 		uf->copy.dentry = dget(o->copy);
 	}
 	hash_add_rcu(union_files, &uf->hash, (unsigned long)file_inode(file));
+	if (union_below(&uf->parent))
+		WRITE_ONCE(union_files_below, union_files_below + 1);
 	spin_unlock(&union_files_lock);
 	file->f_mode |= FMODE_UNION_LOWER;
 }
@@ -178,8 +184,11 @@ void union_file_release(struct file *file)
 
 	spin_lock(&union_files_lock);
 	uf = union_file_find(file);
-	if (uf)
+	if (uf) {
 		hash_del_rcu(&uf->hash);
+		if (union_below(&uf->parent))
+			WRITE_ONCE(union_files_below, union_files_below - 1);
+	}
 	spin_unlock(&union_files_lock);
 	if (WARN_ON_ONCE(!uf))
 		return;
@@ -189,6 +198,7 @@ void union_file_release(struct file *file)
 		fput(uf->copy_file);
 	}
 	path_put(&uf->copy);
+	path_put(&uf->moved);
 	path_put(&uf->parent);
 	mntput(uf->mnt);
 	kfree_rcu(uf, rcu);
@@ -223,6 +233,35 @@ void union_files_copied(struct inode *linode, struct super_block *top,
 		if (d_inode(o->lower) == linode &&
 		    o->mnt->mnt_sb == top && !o->copy)
 			WRITE_ONCE(o->copy, dget(copy));
+	}
+	spin_unlock(&union_files_lock);
+}
+
+/**
+ * union_files_dir_copied - a directory served from below has been copied up
+ * @ldir: the lower directory
+ * @top: the union's top-layer superblock
+ * @copy: its copy (dentry on the top layer), made by the caller
+ *
+ * Files opened in it are in the copy from now on: /proc names them there,
+ * also once the copy is renamed.
+ */
+void union_files_dir_copied(struct dentry *ldir, struct super_block *top,
+			    struct dentry *copy)
+{
+	struct union_file *uf;
+	unsigned int bkt;
+
+	if (likely(!READ_ONCE(union_files_below)))
+		return;
+	spin_lock(&union_files_lock);
+	hash_for_each(union_files, bkt, uf, hash) {
+		if (uf->parent.dentry != ldir || uf->mnt->mnt_sb != top ||
+		    uf->moved.dentry || !union_below(&uf->parent))
+			continue;
+		uf->moved.mnt = mntget(uf->mnt);
+		/* The mount first: union_file_named() tests the dentry. */
+		smp_store_release(&uf->moved.dentry, dget(copy));
 	}
 	spin_unlock(&union_files_lock);
 }
@@ -349,7 +388,13 @@ bool union_file_named(const struct path *path, struct union_name *un)
 			un->name = (struct qstr)QSTR_INIT("", 0);
 			un->gone = d_unlinked(copy);
 		} else {
+			/* Pairs with union_files_dir_copied(). */
+			copy = smp_load_acquire(&uf->moved.dentry);
 			un->where = uf->parent;
+			if (copy) {
+				un->where.mnt = uf->moved.mnt;
+				un->where.dentry = copy;
+			}
 			un->name = (struct qstr)QSTR_INIT(uf->name, uf->len);
 			un->gone = READ_ONCE(uf->unlinked);
 		}
@@ -363,6 +408,8 @@ bool union_file_named(const struct path *path, struct union_name *un)
 	un->name = (struct qstr)QSTR_INIT(o->name, o->len);
 	copy = READ_ONCE(o->copy);
 	if (copy) {
+		/* o->parent may be an anchor: the copy is on the union. */
+		un->where.mnt = o->mnt;
 		un->where.dentry = copy;
 		un->name = (struct qstr)QSTR_INIT("", 0);
 	}
@@ -422,7 +469,9 @@ void union_files_unlinked(const struct path *parent, const struct qstr *name,
 		 * copy has only that name.
 		 */
 		if (file_inode(uf->file) == linode && !uf->copy.dentry &&
+		    uf->mnt->mnt_sb == parent->mnt->mnt_sb &&
 		    (uf->parent.dentry == parent->dentry ||
+		     uf->moved.dentry == parent->dentry ||
 		     union_below(&uf->parent)) &&
 		    uf->len == name->len &&
 		    !memcmp(uf->name, name->name, name->len))
@@ -454,7 +503,9 @@ bool union_file_where(struct file *file, const struct path **parent,
 		rcu_read_unlock();
 	}
 	if (uf) {
-		*parent = &uf->parent;
+		/* Pairs with union_files_dir_copied(). */
+		*parent = smp_load_acquire(&uf->moved.dentry) ?
+			  &uf->moved : &uf->parent;
 		*name = (struct qstr)QSTR_INIT(uf->name, uf->len);
 		return true;
 	}

@@ -8,9 +8,13 @@
 # through it.  A change in it (create, mkdir, unlink, write, chmod,
 # rename) makes the chain of directories above it on the top layer first,
 # from a path or from a working directory inside it; a working directory
-# taken before another task copied it up sees that task's changes.  With
-# a top layer out of inodes (tmpfs) or a read-only union, every lower file
-# still reads and only changes fail.
+# taken before another task copied it up sees that task's changes.  A
+# user who may not make a change makes no copy, and gets the error a
+# plain filesystem gives (EEXIST and ENOENT before EACCES); statfs() is
+# the union's; a working directory below keeps the union busy; a removed
+# one shows nothing; RESOLVE_BENEATH from a descriptor taken before a
+# copy follows it.  With a top layer out of inodes (tmpfs) or a
+# read-only union, every lower file still reads and only changes fail.
 # uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
@@ -29,6 +33,7 @@ for i in $(seq 1 20); do
 	echo "r/d$i/sub/g" > "$src/r/d$i/sub/g"
 done
 chmod 700 "$src/r/d20"
+chmod 0755 "$T"
 for t in full ro; do
 	for i in $(seq 1 10); do
 		mkdir -p "$src/$t/d$i/sub"
@@ -125,6 +130,72 @@ assert_exists "$U/r/d10/sub/made"
 # Another user cannot read past a lower directory's mode.
 check_fails "a 700 lower directory stays closed" \
 	setpriv --reuid=1000 --regid=1000 --clear-groups ls "$U/r/d20"
+
+# A user who may not make a change in a lower directory makes no copy of
+# it, nor of the directories above: each change is judged before.
+as1000() {
+	setpriv --reuid=1000 --regid=1000 --clear-groups "$@"
+}
+before=$(used)
+SYSOP="as1000 union-sysop"
+assert_errno EACCES open "$U/r/d11/f1" wronly
+assert_errno EACCES open "$U/r/d11/sub/g" rdwr,trunc
+assert_errno EACCES open "$U/r/d11/new" wronly,creat
+assert_errno EACCES open "$U/r/d11/sub" rdwr,tmpfile
+assert_errno EACCES mkdir "$U/r/d11/sub/new"
+assert_errno EPERM chmod "$U/r/d11/f1" 600
+assert_errno EACCES unlink "$U/r/d11/f1"
+# What a plain filesystem answers before it checks permission.
+assert_errno EEXIST mkdir "$U/r/d11/sub"
+assert_errno EEXIST open "$U/r/d11/f1" wronly,creat,excl
+assert_errno ENOENT unlink "$U/r/d11/nothing"
+assert_errno ENOENT rmdir "$U/r/d11/nothing"
+assert_errno EPERM chmod "$U/r/d11/sub" 700
+SYSOP=union-sysop
+out=$(as1000 "$PYTHON" -c 'import errno, os, sys
+try:
+    os.fchmod(os.open(sys.argv[1], os.O_RDONLY), 0o700)
+except OSError as e:
+    print(errno.errorcode[e.errno])' "$U/r/d11/sub")
+assert_eq "$out" EPERM "fchmod() of a lower directory by another user"
+assert_errno EISDIR truncate "$U/r/d11/sub" 0
+assert_errno EISDIR open "$U/r/d11/sub" wronly
+check "mkdir -p of directories that exist" mkdir -p "$U/r/d16/sub"
+assert_eq "$(used)" "$before" "changes refused made no copies"
+
+# statfs() of a directory served from below is the union's.
+assert_eq "$(stat -f -c '%T %i %l' "$U/r/d12")" \
+	"$(stat -f -c '%T %i %l' "$U")" "statfs() as the union's root"
+
+# A working directory served from below keeps the union busy.
+assert_eq "$(cd "$U/r/d13/sub" && union-sysop umount "$U" 2>&1)" EBUSY \
+	"umount with a working directory below"
+check "the union is still mounted" mountpoint -q "$U"
+
+# A working directory whose directory was removed has no names left.
+out=$(cd "$U/r/d14" && rm -r "$U/r/d14" && cat f1 2>/dev/null; echo "rc=$?")
+assert_eq "$out" "rc=1" "a removed working directory shows no lower file"
+
+# RESOLVE_BENEATH from a descriptor taken before the directory's copy.
+out=$($PYTHON - "$U/r/d15" <<-'EOF'
+	import ctypes, errno, os, struct, sys
+	libc = ctypes.CDLL(None, use_errno=True)
+	d = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
+	def at2(rel, flags=os.O_RDONLY):
+	    mode = 0o644 if flags & os.O_CREAT else 0
+	    how = struct.pack("=QQQ", flags, mode, 8)  # RESOLVE_BENEATH
+	    fd = libc.syscall(437, d, os.fsencode(rel), how, len(how))
+	    if fd < 0:
+	        return errno.errorcode[ctypes.get_errno()]
+	    os.close(fd)
+	    return "ok"
+	r = [at2("sub/made", os.O_WRONLY | os.O_CREAT)]
+	open(sys.argv[1] + "/other", "w").close()
+	r += [at2("other"), at2("sub/../f1"), at2("sub/../../d4/f1")]
+	print(" ".join(r))
+	EOF
+)
+assert_eq "$out" "ok ok ok EXDEV" "RESOLVE_BENEATH follows the directory's copy"
 
 # readall DIR: every file under DIR read, as "N files, M bytes".
 readall() {

@@ -19,6 +19,11 @@ TR=/sys/kernel/tracing
 [ -e $D/union/mounts ] || skip_all "no $D/union/mounts"
 [ -d $TR/events/union ] || skip_all "no union trace events (CONFIG_EVENT_TRACING)"
 
+# The events of lookups that make directories on the top layer and of
+# first listings; 065-dirs-below checks reads that make none.
+P=/sys/module/union/parameters/dirs_below
+[ -e $P ] && echo N > $P
+
 src=$T/src
 mkdir -p "$src/d/sub" "$src/list"
 echo f > "$src/d/f"
