@@ -541,11 +541,13 @@ static int union_view_index(struct super_block *sb, struct vfsmount *view,
 	}
 	if (found < 0 && parent != m && parent->mnt.mnt_sb == sb &&
 	    d_is_dir(view->mnt_root)) {
-		struct union_anchor *ua = m->mnt_union_retired;
+		struct union_anchor *ua;
 
-		if (!ua)
-			ua = union_anchor_entry(parent,
-						READ_ONCE(m->mnt_mountpoint));
+		ua = union_anchor_entry(parent, READ_ONCE(m->mnt_mountpoint));
+		if (!ua) {
+			smp_rmb();	/* mnt_union_anchors_retire() */
+			ua = READ_ONCE(m->mnt_union_retired);
+		}
 		if (ua && ua->mnt == view)
 			found = ua->layer;
 	}
@@ -751,11 +753,11 @@ struct vfsmount *union_view(struct vfsmount *mnt, struct vfsmount *lower)
 
 /*
  * Serve lower directories from below instead of copying them up on
- * lookup (see union_anchor()): union.dirs_below on the kernel command
- * line, /sys/module/union/parameters/dirs_below.  Off until every change
- * that needs a directory on the top layer copies it up first.
+ * lookup (see union_anchor()), so that reading a union never writes to
+ * its top layer.  union.dirs_below=0 on the kernel command line (or in
+ * /sys/module/union/parameters/dirs_below) brings back the copies.
  */
-bool union_dirs_below;
+bool union_dirs_below = true;
 module_param_named(dirs_below, union_dirs_below, bool, 0644);
 
 /**
@@ -772,19 +774,22 @@ struct vfsmount *union_anchor_rcu(struct vfsmount *mnt, struct dentry *point)
 	return ua ? ua->mnt : NULL;
 }
 
-/**
- * union_anchored - does an anchor of the union mount @mnt hold @dentry?
- * @mnt: the union mount
- * @dentry: a dentry of its top layer
+/*
+ * The anchor of the union mount @m at @point, its mount referenced.  A
+ * retired one keeps its table's reference for a grace period after it
+ * left: under RCU, a reference can still be taken.
  */
-bool union_anchored(struct vfsmount *mnt, struct dentry *dentry)
+static struct union_anchor *union_anchor_get(struct mount *m,
+					     struct dentry *point)
 {
-	bool found;
+	struct union_anchor *ua;
 
 	rcu_read_lock();
-	found = union_anchor_entry(real_mount(mnt), dentry);
+	ua = union_anchor_entry(m, point);
+	if (ua)
+		mntget(ua->mnt);
 	rcu_read_unlock();
-	return found;
+	return ua;
 }
 
 /**
@@ -802,7 +807,9 @@ bool union_anchored(struct vfsmount *mnt, struct dentry *dentry)
  * (read-only, with the union mount's flags) whose parent is @mnt and
  * whose mountpoint is @point.  A change below it copies the chain of
  * directories up first (union_unview()).  The anchor, and @point, stay
- * until @mnt is freed.  Returns it, not referenced.
+ * until @mnt is freed or the directory is copied up
+ * (union_anchor_retire()).  Returns it referenced; -ESTALE when the name
+ * has its copy now.
  */
 struct vfsmount *union_anchor(struct vfsmount *mnt, struct dentry *point,
 			      const struct path *lower)
@@ -813,9 +820,7 @@ struct vfsmount *union_anchor(struct vfsmount *mnt, struct dentry *point,
 	struct xarray *anchors;
 	int layer, err;
 
-	rcu_read_lock();
-	ua = union_anchor_entry(m, point);
-	rcu_read_unlock();
+	ua = union_anchor_get(m, point);
 	if (ua)
 		return ua->mnt;
 	layer = union_layer_index(mnt->mnt_sb, lower->mnt);
@@ -849,10 +854,9 @@ struct vfsmount *union_anchor(struct vfsmount *mnt, struct dentry *point,
 	kfree(ua);
 	if (err != -EEXIST)
 		return ERR_PTR(err);
-	rcu_read_lock();
-	ua = union_anchor_entry(m, point);
-	rcu_read_unlock();
-	return ua ? ua->mnt : ERR_PTR(-ENOENT);
+	/* Another walk's, or none: the name has its copy now. */
+	ua = union_anchor_get(m, point);
+	return ua ? ua->mnt : ERR_PTR(-ESTALE);
 }
 
 /* Puts the references of retired anchors: union_anchors_settle() waits. */
@@ -876,34 +880,31 @@ static void union_anchor_put_table_ref(struct work_struct *work)
 
 /**
  * union_anchor_retire - a directory served from below has its copy now
- * @mnt: the union mount
- * @point: the top layer's dentry that its anchor serves it at, where the
- *	   caller makes the copy
+ * @sb: the top layer
+ * @point: the dentry where the caller made the copy
  *
- * Walks from the anchor go to the copy from now on (union_below_stale()),
- * and no walk reaches the anchor anew.  It leaves @mnt's table, and lives
- * only as long as its users: a working directory inside keeps it, and
+ * The anchors that served the directory at @point, in every union mount
+ * over @sb, are reached by no walk anew, and walks from them go to the
+ * copy (union_below_stale()).  Each leaves its union mount's table and
+ * lives as long as its users: a working directory inside keeps it, and
  * the dentries above it, as it would keep any directory; and it keeps
- * @mnt, as a mount keeps the mount it is mounted on.  Else the dentries
- * would stay until @mnt goes: a directory removed would keep its inode.
+ * its union mount, as a mount keeps the mount it is on.  Else the dentry
+ * would stay until the union mount goes: a directory removed would keep
+ * its inode.  Returns whether there was any.
  */
-void union_anchor_retire(struct vfsmount *mnt, struct dentry *point)
+bool union_anchor_retire(struct super_block *sb, struct dentry *point)
 {
-	struct mount *top = real_mount(mnt);
-	struct xarray *anchors = READ_ONCE(top->mnt_union_anchors);
-	unsigned long key = union_anchor_key(point);
-	struct union_anchor *ua;
+	struct union_anchor *ua, *next;
 
-	if (!anchors)
-		return;
-	mntget(mnt);
-	ua = mnt_union_anchor_retire(anchors, key);
-	if (!ua) {
-		mntput(mnt);
-		return;
+	ua = mnt_union_anchors_retire(sb, union_anchor_key(point));
+	if (!ua)
+		return false;
+	for (; ua; ua = next) {
+		next = ua->next;
+		INIT_RCU_WORK(&ua->put, union_anchor_put_table_ref);
+		queue_rcu_work(union_anchor_wq ?: system_wq, &ua->put);
 	}
-	INIT_RCU_WORK(&ua->put, union_anchor_put_table_ref);
-	queue_rcu_work(union_anchor_wq ?: system_wq, &ua->put);
+	return true;
 }
 
 /**
@@ -919,6 +920,7 @@ void union_anchors_settle(void)
 		return;
 	rcu_barrier();
 	flush_workqueue(union_anchor_wq);
+	mnt_flush_delayed_mntput();
 }
 
 /* The last reference to a retired anchor is gone (cleanup_mnt()). */

@@ -314,6 +314,7 @@ bool union_lower_readonly(const struct path *path);
 struct union_anchor {
 	struct rcu_head rcu;
 	struct rcu_work put;	/* union_anchor_retire() */
+	struct union_anchor *next;	/* mnt_union_anchors_retire() */
 	struct vfsmount *mnt;
 	struct dentry *point;	/* referenced until the record is freed */
 	unsigned int layer;	/* its index in the stacks */
@@ -328,8 +329,7 @@ struct vfsmount *union_anchor(struct vfsmount *mnt, struct dentry *point,
 			      const struct path *lower);
 struct vfsmount *union_anchor_rcu(struct vfsmount *mnt, struct dentry *point);
 bool union_below_stale(struct vfsmount *anchor);
-bool union_anchored(struct vfsmount *mnt, struct dentry *dentry);
-void union_anchor_retire(struct vfsmount *mnt, struct dentry *point);
+bool union_anchor_retire(struct super_block *sb, struct dentry *point);
 void union_anchor_free(struct union_anchor *ua);
 void union_anchors_settle(void);
 bool union_anchor_parent(const struct path *path, struct path *parent,
@@ -348,8 +348,9 @@ bool mnt_hold_union_lower(struct vfsmount *mnt);
 void mnt_put_union_lower(struct vfsmount *mnt);
 struct vfsmount *mnt_union_view(const struct path *lower, struct vfsmount *top,
 				struct vfsmount **slot);
-struct union_anchor *mnt_union_anchor_retire(struct xarray *anchors,
-					     unsigned long key);
+struct union_anchor *mnt_union_anchors_retire(struct super_block *sb,
+					      unsigned long key);
+void mnt_flush_delayed_mntput(void);
 int mnt_union_anchor(const struct path *lower, struct vfsmount *top,
 		     struct xarray *anchors, unsigned long key,
 		     struct union_anchor *ua);

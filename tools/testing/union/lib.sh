@@ -176,11 +176,18 @@ done_testing() {
 	exit 0
 }
 
-# DIRS_BELOW=1 (run): lower directories are served from below.
-if [ -n "${DIRS_BELOW:-}" ]; then
-	echo Y > /sys/module/union/parameters/dirs_below ||
-		bail_out "cannot set union.dirs_below"
-fi
+# DIRS_BELOW=0 or 1 (run): lookups copy lower directories up (0), or
+# serve them from below (1, the default).
+case ${DIRS_BELOW:-} in
+0) echo N > /sys/module/union/parameters/dirs_below ;;
+1) echo Y > /sys/module/union/parameters/dirs_below ;;
+esac || bail_out "cannot set union.dirs_below"
+
+# dirs_below: lookups serve lower directories from below (union.dirs_below)
+# and make none on the top layer.
+dirs_below() {
+	[ "$(cat /sys/module/union/parameters/dirs_below 2> /dev/null)" = Y ]
+}
 
 # --- assertions ----------------------------------------------------------
 # Each records one test point; DESCRIPTION is optional.

@@ -19,7 +19,8 @@ Then the CONFIG_UNION_MOUNT=y kernel and one built with =n boot in turn,
 several times each, for warm lookup walks on a plain (non-union) mount.
 
 Results: build/bench/results.md (also printed), results.csv, samples.csv,
-ratios.png.  Options: see --help.
+ratios.png.  Options: see --help.  DIRS_BELOW=0 or 1 in the environment
+sets union.dirs_below in the guests.
 """
 import argparse
 import csv
@@ -271,7 +272,9 @@ def boot(kernel, disks, mode, rounds, lists, mem, samples, boot_id, timeout):
             "--timeout", str(timeout), "--results", run_dir, "--cmdline", "con2=fd:7,fd:8"]
     for path, rw in disks:
         args += ["--ubd" if rw else "--ubd-ro", path]
-    args += ["--", f"bash tools/testing/union/bench/guest.sh {mode} {rounds} {lists}"]
+    below = os.environ.get("DIRS_BELOW", "")
+    args += ["--", f"DIRS_BELOW={below} bash tools/testing/union/bench/guest.sh "
+             f"{mode} {rounds} {lists}"]
     proc = subprocess.Popen(args, cwd=TOP, pass_fds=(7, 8))
     for fd in (7, 8, h2g_r, g2h_w):
         os.close(fd)

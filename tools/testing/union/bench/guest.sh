@@ -24,6 +24,12 @@ exec 9<>/dev/tty2
 stty raw -echo <&9
 
 die() { echo "guest.sh: $*" >&2; exit 1; }
+
+# DIRS_BELOW=0 or 1 (bench.py passes it on): set union.dirs_below.
+case ${DIRS_BELOW:-} in
+0) echo N > /sys/module/union/parameters/dirs_below ;;
+1) echo Y > /sys/module/union/parameters/dirs_below ;;
+esac
 mark() { echo "$1 $2" >&9; read -r _ <&9; }
 drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 

@@ -75,8 +75,13 @@ assert_file_content "$L/shadowed" shadowed "lower alone: the shadowed file is un
 assert_absent "$L/new" "lower alone: no new file"
 
 if upper_alone; then
-	assert_type "$UPPER_DIR/ldir/sub" dir "upper alone: ldir/sub was created by lookup"
-	assert_type "$UPPER_DIR/bdir" dir "upper alone: bdir was created by lookup"
+	if dirs_below; then
+		assert_absent "$UPPER_DIR/ldir" "upper alone: lookups made no ldir"
+		assert_absent "$UPPER_DIR/bdir" "upper alone: lookups made no bdir"
+	else
+		assert_type "$UPPER_DIR/ldir/sub" dir "upper alone: ldir/sub was created by lookup"
+		assert_type "$UPPER_DIR/bdir" dir "upper alone: bdir was created by lookup"
+	fi
 	assert_absent "$UPPER_DIR/ldir/sub/inner" "upper alone: lower files are not copied"
 	assert_absent "$UPPER_DIR/lfifo" "upper alone: lower fifo is not copied"
 	assert_file_content "$UPPER_DIR/shadowed" over "upper alone: the shadowing file"

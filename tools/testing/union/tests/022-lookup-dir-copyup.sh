@@ -8,6 +8,11 @@
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
 
+# Lookups that copy directories up (065-dirs-below checks the copies
+# that changes make when lookups serve directories from below).
+P=/sys/module/union/parameters/dirs_below
+[ -e $P ] && echo N > $P
+
 src=$T/src
 mkdir -p "$src/d1/d2" "$src/d3" "$src/plain/sub"
 echo f > "$src/d1/d2/f"

@@ -46,6 +46,9 @@ for d in a b c e h; do
 	echo "$d/x/y/f" > "$src/$d/x/y/f"
 	echo "$d/top" > "$src/$d/top"
 done
+chown 7:8 "$src/b/x"
+chmod 0751 "$src/b/x"
+touch -d @1000000000 "$src/b/x"
 union_setup "$src"
 U=$UNION_DIR
 
@@ -83,8 +86,14 @@ top
 x" ".. of a lower directory under a top one shows the top's names"
 
 # Changes make the chain above them on the top layer.
+meta() {
+	stat -c '%a %u %g %Y' "$1"
+}
+want=$(meta "$src/b/x")
 check "touch in a lower directory" touch "$U/b/x/y/new"
 assert_exists "$U/b/x/y/new"
+assert_eq "$(meta "$U/b/x")" "$want" \
+	"the copy of a directory above has the lower one's mode, owner, mtime"
 assert_file_content "$U/b/x/y/f" "b/x/y/f" "its lower file still reads"
 check "mkdir in a lower directory" mkdir "$U/c/x/y/newdir"
 check "rm of a lower file" rm "$U/c/x/y/f"
@@ -175,6 +184,17 @@ check "the union is still mounted" mountpoint -q "$U"
 # A working directory whose directory was removed has no names left.
 out=$(cd "$U/r/d14" && rm -r "$U/r/d14" && cat f1 2>/dev/null; echo "rc=$?")
 assert_eq "$out" "rc=1" "a removed working directory shows no lower file"
+
+# A bind mount of the union serves directories on anchors of its own: a
+# copy made through the union lets them go too, or they would keep the
+# copy, removed, and its inode (a remount read-only fails with EBUSY).
+mkdir "$T/bind"
+mount --bind "$U" "$T/bind" || bail_out "bind mount of the union"
+ls "$T/bind/r/d17/sub" "$U/r/d17/sub" > /dev/null
+rm -r "$U/r/d17"
+check "a remount read-only after a removal" mount -o remount,ro "$U"
+check "and read-write again" mount -o remount,rw "$U"
+umount "$T/bind"
 
 # RESOLVE_BENEATH from a descriptor taken before the directory's copy.
 out=$($PYTHON - "$U/r/d15" <<-'EOF'
