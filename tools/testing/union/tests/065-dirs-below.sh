@@ -195,6 +195,22 @@ rm -r "$U/r/d17"
 check "a remount read-only after a removal" mount -o remount,ro "$U"
 check "and read-write again" mount -o remount,rw "$U"
 umount "$T/bind"
+# The same through the new mount API (fspick(), fsconfig()).
+mount --bind "$U" "$T/bind" && ls "$T/bind/r/d18/sub" > /dev/null
+rm -r "$U/r/d18"
+out=$($PYTHON - "$U" <<-'EOF'
+	import ctypes, errno, os, sys
+	libc = ctypes.CDLL(None, use_errno=True)
+	fd = libc.syscall(433, -100, os.fsencode(sys.argv[1]), 0)  # fspick
+	ok = fd >= 0
+	ok = ok and libc.syscall(431, fd, 0, b"ro", None, 0) == 0  # SET_FLAG
+	ok = ok and libc.syscall(431, fd, 7, None, None, 0) == 0  # RECONFIGURE
+	print("ok" if ok else errno.errorcode[ctypes.get_errno()])
+	EOF
+)
+assert_eq "$out" ok "fsconfig() read-only after a removal"
+check "and read-write again" mount -o remount,rw "$U"
+umount "$T/bind"
 
 # RESOLVE_BENEATH from a descriptor taken before the directory's copy.
 out=$($PYTHON - "$U/r/d15" <<-'EOF'
