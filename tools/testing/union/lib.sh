@@ -189,6 +189,25 @@ dirs_below() {
 	[ "$(cat /sys/module/union/parameters/dirs_below 2> /dev/null)" = Y ]
 }
 
+# dirs_below_off: lookups copy lower directories up again, for the tests
+# of those copies and of what they trace.
+dirs_below_off() {
+	local p=/sys/module/union/parameters/dirs_below
+	[ ! -e $p ] || echo N > $p || bail_out "cannot clear union.dirs_below"
+}
+
+# on_top DIR...: put the union's directories DIR (relative to
+# $UNION_DIR) on the top layer, by a file made and removed in each.  A
+# lookup may serve a lower directory from below, and a first listing
+# writes fallthrus only in a directory on the top layer.
+on_top() {
+	local d
+	for d; do
+		touch "$UNION_DIR/$d/.on-top" && rm "$UNION_DIR/$d/.on-top" ||
+			bail_out "$d on the top layer"
+	done
+}
+
 # --- assertions ----------------------------------------------------------
 # Each records one test point; DESCRIPTION is optional.
 

@@ -10,8 +10,7 @@
 
 # Lookups that copy directories up (065-dirs-below checks the copies
 # that changes make when lookups serve directories from below).
-P=/sys/module/union/parameters/dirs_below
-[ -e $P ] && echo N > $P
+dirs_below_off
 
 src=$T/src
 mkdir -p "$src/d1/d2" "$src/d3" "$src/plain/sub"

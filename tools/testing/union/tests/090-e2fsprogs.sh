@@ -25,9 +25,7 @@ U=$UNION_DIR
 rm "$U/a" "$U/b" "$U/d"
 rm -r "$U/wd"
 rm -r "$U/od" && mkdir "$U/od" && echo upper-od > "$U/od/new"
-# A first listing writes only in a directory on the top layer (a lookup
-# may serve it from below): a file made and removed puts it there.
-touch "$U/ft/.made" && rm "$U/ft/.made" || bail_out "ft on top"
+on_top ft
 assert_dir_list "$U/ft" "e f fsub" "ft listed: its entries become fallthrus (fsub a directory)"
 t_umount "$U"		# the union; the lower stays at $U
 

@@ -21,8 +21,7 @@ TR=/sys/kernel/tracing
 
 # The events of lookups that make directories on the top layer and of
 # first listings; 065-dirs-below checks reads that make none.
-P=/sys/module/union/parameters/dirs_below
-[ -e $P ] && echo N > $P
+dirs_below_off
 
 src=$T/src
 mkdir -p "$src/d/sub" "$src/list"
