@@ -4,11 +4,26 @@
 BUILD   ?= $(CURDIR)/build
 export BUILD
 
+# The kernel: 7.3, mainline (the default), or 6.12, the LTS backport
+# (make KERNEL=6.12 test).  Its series is patches/$(KERNEL); its kernel
+# trees and builds are under KBUILD: build/ for mainline, build/6.12/ for
+# the backport (scripts/kernel-env.sh).  Mainline's UML runs on 2 CPUs.
+KERNEL  ?= 7.3
+ifeq ($(KERNEL),7.3)
+KBUILD  ?= $(BUILD)
+UML_CPUS ?= 2
+SMP_CONFIG = configs/smp.config
+else
+KBUILD  ?= $(BUILD)/$(KERNEL)
+UML_CPUS ?= 1
+endif
+PATCHES ?= $(CURDIR)/patches/$(KERNEL)
+UML_KERNEL ?= $(KBUILD)/uml/linux
+export KERNEL KBUILD PATCHES UML_CPUS UML_KERNEL
+
 # The objects of the existing C files the series changes.
-NOUNION_OBJS = $(shell git -C $(BUILD)/src diff --name-only base -- '*.c' | \
+NOUNION_OBJS = $(shell git -C $(KBUILD)/src diff --name-only base -- '*.c' | \
 	sed -n 's/\.c$$/.o/p')
-KERNEL_FILES := $(shell sed -e 's/\#.*//' patches/series | awk '{for (i = 2; i <= NF; i++) print $$i}')
-SERIES_FILES := patches/series patches/BASE $(wildcard patches/*.patch)
 
 # Objects sparse checks in "make check"; empty: the .c files the series
 # adds or changes.  E.g. make check SPARSE_OBJS="fs/union.o fs/namei.o"
@@ -25,18 +40,19 @@ CRASH_ROUNDS ?= 50
 TEST_CRASH_ROUNDS ?= 10
 
 .PHONY: all kernel prepare clean deps userland test test-full demo check check-series \
+	test-backport backport-run \
 	format-patch config-x86 build-nounion test-nounion lockdep bench debug \
 	test-debug stress crash fuzz livecd livecd-shell xfstests
 all: kernel userland
 
-prepare: $(BUILD)/src/.union-stamp
-
-$(BUILD)/src/.union-stamp: $(SERIES_FILES) scripts/prepare-tree.sh
+# Cheap when nothing changed: it compares a checksum of the series.
+prepare:
 	scripts/prepare-tree.sh
 
+# build/linux is mainline's kernel (the default of scripts/uml-run).
 kernel: prepare
-	scripts/build-kernel.sh $(BUILD)/uml configs/uml.config -- linux
-	ln -sf uml/linux $(BUILD)/linux
+	scripts/build-kernel.sh $(KBUILD)/uml configs/uml.config $(SMP_CONFIG) -- linux
+	if [ "$(KBUILD)" = "$(BUILD)" ]; then ln -sfn uml/linux $(BUILD)/linux; fi
 
 # Debian packages (as root; apt-get update only when needed).
 deps:
@@ -75,10 +91,30 @@ $(BUILD)/bin/union-asyncread: tools/testing/union/asyncread.c
 # each lower, not every pair, and the longest take their shorter runs
 # (PAIRS=cover QUICK=1, see tools/testing/union/run); make test-full runs
 # the whole matrix at full length.
-test: all check build-nounion
+test: all check build-nounion test-backport
 	tools/testing/union/crash/crash.py --rounds $(TEST_CRASH_ROUNDS)
 	tools/testing/union/livecd/run.sh test
 	PAIRS=cover QUICK=1 tools/testing/union/run -j $(JOBS) $(TESTS)
+
+# The 6.12 backport in make test: its kernel and CONFIG_UNION_MOUNT=n
+# objects built, and the tests of what its last patch changes in the new
+# files (lookups, directory and file copy-up, first listings on a full or
+# read-only top, the hard-link index, layer identities, the trace events,
+# NFS lowers, failures injected), on one CPU.  make KERNEL=6.12 test runs
+# all of it.
+BACKPORT ?= 6.12
+BACKPORT_TESTS ?= 010 022 033 054 065 100 102 160 190 200 210
+# (The sub-make works out its own KBUILD, PATCHES and UML_*.)
+BACKPORT_MAKE = env -u KBUILD -u PATCHES -u UML_CPUS -u UML_KERNEL \
+	$(MAKE) KERNEL=$(BACKPORT)
+test-backport:
+ifneq ($(KERNEL),$(BACKPORT))
+	$(BACKPORT_MAKE) kernel build-nounion backport-run
+endif
+
+backport-run:
+	RESULTS=$(KBUILD)/test-results PAIRS=cover QUICK=1 \
+		tools/testing/union/run -j $(JOBS) $(BACKPORT_TESTS)
 
 test-full: all
 	tools/testing/union/run -j $(JOBS) $(TESTS)
@@ -132,9 +168,9 @@ config-x86: prepare
 # build without union mounts.  The objects alone: the configuration
 # changes struct dentry, so nothing could come from ccache.
 build-nounion: prepare
-	scripts/build-kernel.sh $(BUILD)/uml-nounion configs/uml.config \
+	scripts/build-kernel.sh $(KBUILD)/uml-nounion configs/uml.config $(SMP_CONFIG) \
 		configs/no-union.config -- $(NOUNION_OBJS)
-	@! grep -q '^CONFIG_UNION_MOUNT=y' $(BUILD)/uml-nounion/.config || \
+	@! grep -q '^CONFIG_UNION_MOUNT=y' $(KBUILD)/uml-nounion/.config || \
 		{ echo "build-nounion: CONFIG_UNION_MOUNT=y in build/uml-nounion"; exit 1; }
 
 # The whole kernel without union mounts, and the tests that boot it after
@@ -142,23 +178,23 @@ build-nounion: prepare
 # refuse, the sizes of its objects.  Not in make test: a second kernel
 # built from nothing, as above, doubles the build.
 test-nounion: all
-	scripts/build-kernel.sh $(BUILD)/uml-nounion configs/uml.config \
+	scripts/build-kernel.sh $(KBUILD)/uml-nounion configs/uml.config $(SMP_CONFIG) \
 		configs/no-union.config -- linux
 	tools/testing/union/run $$(grep -l '^# then-kernel:' tools/testing/union/tests/*.sh)
 
 # UML with lockdep and list debugging: build/lockdep/linux.  Run tests on
 # it with UML_KERNEL=build/lockdep/linux.
 lockdep: prepare
-	scripts/build-kernel.sh $(BUILD)/lockdep configs/uml.config \
+	scripts/build-kernel.sh $(KBUILD)/lockdep configs/uml.config $(SMP_CONFIG) \
 		configs/lockdep.config -- linux
 
 # UML with lockdep, KASAN, UBSAN, list debugging and kmemleak:
 # build/debug/linux.  make test-debug runs the suite on it.
 debug: prepare
-	scripts/build-kernel.sh $(BUILD)/debug configs/uml.config configs/debug.config -- linux
+	scripts/build-kernel.sh $(KBUILD)/debug configs/uml.config $(SMP_CONFIG) configs/debug.config -- linux
 
 test-debug: debug userland
-	UML_KERNEL=$(BUILD)/debug/linux RESULTS=$(BUILD)/test-results-debug \
+	UML_KERNEL=$(KBUILD)/debug/linux RESULTS=$(KBUILD)/test-results-debug \
 		tools/testing/union/run -j $(JOBS) $(TESTS)
 
 # The hostile-image test (180) with FUZZ_ROUNDS (100) changed images of
@@ -167,7 +203,7 @@ test-debug: debug userland
 FUZZ_ROUNDS ?= 100
 FUZZ_SEED   ?= 2
 fuzz: debug userland
-	scripts/uml-run --kernel $(BUILD)/debug/linux --mem 1G \
+	scripts/uml-run --kernel $(KBUILD)/debug/linux --mem 1G \
 		--timeout $$((600 + $(FUZZ_ROUNDS) * 20)) --results $(BUILD)/fuzz -- \
 		"UPPER=ext2 LOWER=ext2 FUZZ_ROUNDS=$(FUZZ_ROUNDS) FUZZ_SEED=$(FUZZ_SEED) bash tools/testing/union/tests/180-hostile-images.sh"
 
@@ -182,7 +218,7 @@ STRESS_SECONDS ?= 600
 STRESS_SEED    ?= 1
 stress: debug userland
 	for u in tmpfs ext2 jffs2; do \
-		scripts/uml-run --kernel $(BUILD)/debug/linux --mem 1G \
+		scripts/uml-run --kernel $(KBUILD)/debug/linux --mem 1G \
 			--timeout $$(($(STRESS_SECONDS) + 600)) \
 			--results $(BUILD)/stress-$$u -- \
 			"UPPER=$$u LOWER=squashfs STRESS_SECONDS=$(STRESS_SECONDS) STRESS_SEED=$(STRESS_SEED) bash tools/testing/union/tests/170-stress.sh" \

@@ -254,7 +254,7 @@ int union_get_redirect(struct dentry *dentry, char **redirect)
 	*redirect = buf;
 	return len;
 bad:
-	pr_warn_ratelimited("union: bad %s on directory %lu of %s\n",
+	pr_warn_ratelimited("union: bad %s on directory %llu of %s\n",
 			    UNION_XATTR_REDIRECT, inode->i_ino,
 			    inode->i_sb->s_id);
 	return -EIO;
@@ -447,11 +447,19 @@ static int union_check_top(struct vfsmount *top)
 	/* Copies are made unmapped: an idmapped top would skew every owner. */
 	if (is_idmapped_mnt(top))
 		return -EINVAL;
+	/*
+	 * Names are merged as bytes: a top layer that folds case could hide
+	 * a lower name under another spelling, and a casefolded directory
+	 * keeps no negative dentries for whiteouts to live in.
+	 */
+	if (sb_has_encoding(sb))
+		return -EINVAL;
 	if (WARN_ON_ONCE(!iop->whiteout || !iop->fallthru || !iop->set_complete))
 		return -EOPNOTSUPP;
 	/* The top layer belongs to this union alone. */
 	read_seqlock_excl(&mount_lock);
-	alone = list_is_singular(&sb->s_mounts);
+	alone = sb->s_mounts == real_mount(top) &&
+		!real_mount(top)->mnt_next_for_sb;
 	read_sequnlock_excl(&mount_lock);
 	if (sb->s_union || !alone)
 		return -EBUSY;
@@ -828,7 +836,7 @@ struct vfsmount *union_anchor(struct vfsmount *mnt, struct dentry *point,
 		return ERR_PTR(-EINVAL);
 	anchors = READ_ONCE(m->mnt_union_anchors);
 	if (!anchors) {
-		struct xarray *new = kmalloc(sizeof(*new), GFP_KERNEL);
+		struct xarray *new = kmalloc_obj(*new, GFP_KERNEL);
 
 		if (!new)
 			return ERR_PTR(-ENOMEM);
@@ -842,7 +850,7 @@ struct vfsmount *union_anchor(struct vfsmount *mnt, struct dentry *point,
 	err = xa_reserve(anchors, key, GFP_KERNEL);
 	if (err)
 		return ERR_PTR(err);
-	ua = kzalloc(sizeof(*ua), GFP_KERNEL);
+	ua = kzalloc_obj(*ua, GFP_KERNEL);
 	if (!ua)
 		return ERR_PTR(-ENOMEM);
 	ua->point = dget(point);
@@ -864,7 +872,7 @@ static struct workqueue_struct *union_anchor_wq;
 
 static int __init union_anchor_init(void)
 {
-	union_anchor_wq = alloc_workqueue("union_anchor", 0, 0);
+	union_anchor_wq = alloc_workqueue("union_anchor", WQ_UNBOUND, 0);
 	return union_anchor_wq ? 0 : -ENOMEM;
 }
 fs_initcall(union_anchor_init);
@@ -1498,8 +1506,8 @@ static int union_read_names(const struct path *dir, struct union_names *names)
 	struct file *file;
 	int err;
 
-	file = dentry_open(dir, O_RDONLY | O_DIRECTORY | __FMODE_NONOTIFY,
-			   current_cred());
+	file = dentry_open_nonotify(dir, O_RDONLY | O_DIRECTORY,
+				    current_cred());
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	err = union_iterate_names(file, names, false);
@@ -1669,7 +1677,7 @@ static struct xarray *union_count_shown(struct union_mount *um,
 
 	if (WARN_ON_ONCE(!root || k >= root->count))
 		return ERR_PTR(-EIO);
-	shown = kmalloc(sizeof(*shown), GFP_KERNEL);
+	shown = kmalloc_obj(*shown, GFP_KERNEL);
 	w = union_walk_alloc(k + 1);
 	if (!shown || !w) {
 		kfree(shown);
@@ -1809,7 +1817,7 @@ static int union_add_fallthru(struct dentry *dir, struct union_dir *ud,
 	struct path found;
 	int err = 0;
 
-	dentry = lookup_one_len(name, dir, len);
+	dentry = lookup_noperm(&qname, dir);
 	if (IS_ERR(dentry))
 		return PTR_ERR(dentry);
 	if (d_is_negative(dentry) && !d_is_union_whiteout(dentry)) {
@@ -1842,8 +1850,9 @@ static bool union_lower_only_dir(const struct path *dir, struct union_dir *ud,
 	    !found.dentry)
 		return false;
 	if (at == layer && d_is_dir(found.dentry)) {
-		top = lookup_one_unlocked(&nop_mnt_idmap, seen->name,
-					  dir->dentry, seen->len);
+		top = lookup_one_unlocked(&nop_mnt_idmap,
+					  &QSTR_LEN(seen->name, seen->len),
+					  dir->dentry);
 		if (!IS_ERR(top)) {
 			ret = d_is_negative(top) && !d_is_union_whiteout(top);
 			dput(top);
@@ -2003,7 +2012,7 @@ static void union_names_keep(struct union_dir *ud, struct union_names *names)
 
 	if (ud == &union_dir_none || ud->shows_lower || READ_ONCE(ud->names))
 		return;
-	keep = kmalloc(sizeof(*keep), GFP_KERNEL);
+	keep = kmalloc_obj(*keep, GFP_KERNEL);
 	if (!keep)
 		return;
 	*keep = *names;
@@ -2230,7 +2239,7 @@ static bool union_merged_whited_out(struct dentry *dir,
 
 	if (!(dir->d_flags & DCACHE_OP_HASH))
 		return union_seen_hidden(dir, seen);
-	top = try_lookup_one_len(seen->name, dir, seen->len);
+	top = try_lookup_noperm(&QSTR_LEN(seen->name, seen->len), dir);
 	if (IS_ERR_OR_NULL(top))
 		return false;
 	hidden = d_is_positive(top) || d_is_union_whiteout(top);
@@ -2327,9 +2336,8 @@ static struct union_merged *union_merged_build(struct file *file,
 	}
 	if (err)
 		goto out;
-	top = dentry_open(&file->f_path,
-			  O_RDONLY | O_DIRECTORY | __FMODE_NONOTIFY,
-			  current_cred());
+	top = dentry_open_nonotify(&file->f_path, O_RDONLY | O_DIRECTORY,
+				   current_cred());
 	err = PTR_ERR(top);
 	if (IS_ERR(top))
 		goto out;
@@ -2436,8 +2444,8 @@ int union_copyup_dir(const struct path *dir)
 		if (err)
 			goto out_free;
 	}
-	top = dentry_open(dir, O_RDONLY | O_DIRECTORY | __FMODE_NONOTIFY,
-			  current_cred());
+	top = dentry_open_nonotify(dir, O_RDONLY | O_DIRECTORY,
+				   current_cred());
 	err = PTR_ERR(top);
 	if (IS_ERR(top))
 		goto out_free;
@@ -2651,7 +2659,7 @@ static int union_mounts_show(struct seq_file *m, void *v)
 		ud = READ_ONCE(um->sb->s_root->d_union_dir);
 		seq_puts(m, "  root stack:");
 		for (i = 0; ud && i < ud->count; i++)
-			seq_printf(m, " %s:%lu", ud->layers[i].mnt->mnt_sb->s_id,
+			seq_printf(m, " %s:%llu", ud->layers[i].mnt->mnt_sb->s_id,
 				   d_inode(ud->layers[i].dentry)->i_ino);
 		seq_putc(m, '\n');
 		for (i = 0; i < UNION_STAT_NR; i++)

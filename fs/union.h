@@ -410,6 +410,7 @@ int union_file_copyup(const struct path *path, struct path *copy);
 int union_copyup(const struct path *parent, const struct qstr *name,
 		 struct dentry **dentryp, const struct path *lower, loff_t len);
 int union_copy_xattrs(const struct path *lower, struct dentry *new);
+int union_do_mkdir(struct inode *dir, struct dentry *dentry, umode_t mode);
 struct file *union_copyup_stage(const struct union_origin *o,
 				const struct path *lower, loff_t len);
 int union_copyup_commit(const struct union_origin *o, const struct path *lower,

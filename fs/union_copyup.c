@@ -305,6 +305,25 @@ static int union_copy_attrs(const struct path *lower, struct dentry *new)
 	return err;
 }
 
+/* kernel_tmpfile_open() that reports no events: the copy is no one's. */
+static struct file *union_tmpfile_open(const struct path *parent)
+{
+	struct file *file;
+	int err;
+
+	file = alloc_empty_file_noaccount(O_RDWR | O_LARGEFILE,
+					  current_cred());
+	if (IS_ERR(file))
+		return file;
+	file_set_fsnotify_mode(file, FMODE_NONOTIFY);
+	err = vfs_tmpfile(&nop_mnt_idmap, parent, file, S_IFREG | 0600);
+	if (err) {
+		fput(file);
+		return ERR_PTR(err);
+	}
+	return file;
+}
+
 /*
  * The regular file @lower as an unnamed file on the top layer, data and
  * attributes complete and on stable storage, @len bytes of data long.
@@ -317,8 +336,8 @@ static struct file *union_copy_tmpfile(const struct path *parent,
 	int err;
 
 	/* The copy-up's own reads and writes are no one's events. */
-	in = dentry_open(lower, O_RDONLY | O_LARGEFILE | __FMODE_NONOTIFY,
-			 current_cred());
+	in = dentry_open_nonotify(lower, O_RDONLY | O_LARGEFILE,
+				  current_cred());
 	if (IS_ERR(in))
 		return in;
 	err = union_cu_creds_override(lower->dentry, &cc);
@@ -332,10 +351,7 @@ static struct file *union_copy_tmpfile(const struct path *parent,
 		goto out_creds;
 	}
 	err = union_fault(UNION_STEP_COPY_OPEN);
-	out = err ? ERR_PTR(err) :
-	      kernel_tmpfile_open(&nop_mnt_idmap, parent, S_IFREG | 0600,
-				  O_RDWR | O_LARGEFILE | __FMODE_NONOTIFY,
-				  current_cred());
+	out = err ? ERR_PTR(err) : union_tmpfile_open(parent);
 	/* do_splice_direct() takes the top's freeze protection itself. */
 	mnt_drop_write(parent->mnt);
 	if (IS_ERR(out))
@@ -385,11 +401,13 @@ static int union_copy_special(struct inode *dir, struct dentry *dentry,
 		target = vfs_get_link(lower->dentry, &done);
 		err = PTR_ERR_OR_ZERO(target);
 		if (!err)
-			err = vfs_symlink(&nop_mnt_idmap, dir, dentry, target);
+			err = vfs_symlink(&nop_mnt_idmap, dir, dentry, target,
+					  NULL);
 		do_delayed_call(&done);
 	} else {
 		err = vfs_mknod(&nop_mnt_idmap, dir, dentry,
-				linode->i_mode & ~S_IALLUGO, linode->i_rdev);
+				linode->i_mode & ~S_IALLUGO, linode->i_rdev,
+				NULL);
 	}
 	if (!err) {
 		err = union_copy_attrs(lower, dentry);
@@ -420,7 +438,8 @@ static struct dentry *union_copy_link(const struct path *parent,
 	if (err)
 		return ERR_PTR(err);
 	inode_lock_nested(dir, I_MUTEX_PARENT);
-	dentry = lookup_one_qstr_excl(name, parent->dentry, 0);
+	dentry = lookup_noperm(&QSTR_LEN(name->name, name->len),
+			       parent->dentry);
 	if (IS_ERR(dentry) || d_is_positive(dentry))
 		goto out;
 	/* Unlinked or renamed away while we copied. */
@@ -481,7 +500,7 @@ static int union_index_name(struct super_block *sb, const struct path *lower,
 
 	if (i < 0)
 		return -EXDEV;
-	snprintf(buf, UNION_INDEX_NAME_MAX, "%d-%lx", i,
+	snprintf(buf, UNION_INDEX_NAME_MAX, "%d-%llx", i,
 		 d_inode(lower->dentry)->i_ino);
 	return 0;
 }
@@ -492,19 +511,17 @@ static struct dentry *union_index_dir(struct super_block *sb, bool create)
 	struct dentry *root = sb->s_root, *dir;
 	struct union_times times;
 
-	dir = lookup_one_len_unlocked(UNION_INDEX_NAME, root,
-				      sizeof(UNION_INDEX_NAME) - 1);
+	dir = lookup_noperm_unlocked(&QSTR(UNION_INDEX_NAME), root);
 	if (IS_ERR(dir) || d_is_positive(dir) || !create)
 		goto out;
 	dput(dir);
 	inode_lock_nested(d_inode(root), I_MUTEX_PARENT);
-	dir = lookup_one_len(UNION_INDEX_NAME, root,
-			     sizeof(UNION_INDEX_NAME) - 1);
+	dir = lookup_noperm(&QSTR(UNION_INDEX_NAME), root);
 	if (!IS_ERR(dir) && d_is_negative(dir)) {
 		int err;
 
 		union_save_times(d_inode(root), &times);
-		err = vfs_mkdir(&nop_mnt_idmap, d_inode(root), dir, 0700);
+		err = union_do_mkdir(d_inode(root), dir, 0700);
 		union_restore_times(root, &times);
 		if (!err && d_is_negative(dir))
 			err = -EIO;
@@ -549,7 +566,7 @@ static struct dentry *union_index_entry(struct super_block *sb,
 	dir = union_index_dir(sb, create);
 	if (IS_ERR(dir) || d_is_negative(dir))
 		return dir;
-	entry = lookup_one_len_unlocked(name, dir, strlen(name));
+	entry = lookup_noperm_unlocked(&QSTR(name), dir);
 	dput(dir);
 	return entry;
 }
@@ -722,7 +739,7 @@ void union_drop_index(struct super_block *sb, struct inode *inode,
 	if (d_is_negative(dir))
 		goto out_dput;
 	inode_lock_nested(d_inode(dir), I_MUTEX_PARENT);
-	entry = lookup_one_len(name, dir, strlen(name));
+	entry = lookup_noperm(&QSTR(name), dir);
 	if (!IS_ERR(entry)) {
 		/* Still this file's entry, and still its last link. */
 		if (d_inode(entry) == inode && inode->i_nlink == 1)
@@ -766,7 +783,7 @@ static struct dentry *union_copyup_linked(const struct path *parent,
 	mnt_drop_write(parent->mnt);
 	if (IS_ERR(dir))
 		return dir;
-	entry = lookup_one_len_unlocked(iname, dir, strlen(iname));
+	entry = lookup_noperm_unlocked(&QSTR(iname), dir);
 	if (IS_ERR(entry))
 		goto out_dir;
 	/* Another name's copy, which may have changed since @staged was made. */
@@ -791,7 +808,7 @@ static struct dentry *union_copyup_linked(const struct path *parent,
 	/* Every name below counts until it is linked up, this one too. */
 	err = union_index_set(tmp->f_path.dentry, iname, nlink, XATTR_CREATE);
 	inode_lock_nested(d_inode(dir), I_MUTEX_PARENT);
-	entry = lookup_one_len(iname, dir, strlen(iname));
+	entry = lookup_noperm(&QSTR(iname), dir);
 	if (!err && !IS_ERR(entry) && d_is_negative(entry))
 		err = vfs_link(tmp->f_path.dentry, &nop_mnt_idmap,
 			       d_inode(dir), entry, NULL);
@@ -1007,8 +1024,9 @@ int union_copyup_commit(const struct union_origin *o, const struct path *lower,
 		if (err < 0)
 			return err;
 	}
-	dentry = lookup_one_unlocked(mnt_idmap(o->parent.mnt), o->name, parent,
-				     o->len);
+	dentry = lookup_one_unlocked(mnt_idmap(o->parent.mnt),
+				     &QSTR_LEN(o->name, o->len),
+				     parent);
 	if (IS_ERR(dentry))
 		return PTR_ERR(dentry);
 	err = __union_copyup(&o->parent, &name, &dentry, lower, -1, staged);
@@ -1023,7 +1041,7 @@ int union_copyup_commit(const struct union_origin *o, const struct path *lower,
 
 /**
  * union_change - make a path-based change to a lower regular file
- * @o: where the walk found it (user_path_change(), user_path_truncate())
+ * @o: where the walk found it (filename_lookup_change(), filename_lookup_truncate())
  * @lower: the lower file
  * @len: how much data the copy needs (truncate()), or -1 for all of it
  * @change: the change, made on the unnamed copy with all its checks

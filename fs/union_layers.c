@@ -61,14 +61,14 @@ static inline size_t union_layers_size(const struct union_layers *l)
 	return offsetof(struct union_layers, id[l->count]);
 }
 
-static void union_hash_u64(struct sha256_state *s, u64 v)
+static void union_hash_u64(struct sha256_ctx *s, u64 v)
 {
 	__le64 x = cpu_to_le64(v);
 
 	sha256_update(s, (const u8 *)&x, sizeof(x));
 }
 
-static void union_hash_time(struct sha256_state *s, struct timespec64 t)
+static void union_hash_time(struct sha256_ctx *s, struct timespec64 t)
 {
 	union_hash_u64(s, t.tv_sec);
 	union_hash_u64(s, t.tv_nsec);
@@ -81,7 +81,7 @@ static void union_layer_id(const struct path *layer, u8 *id)
 	u8 digest[SHA256_DIGEST_SIZE];
 	u32 fh[MAX_HANDLE_SZ / 4];
 	int len = ARRAY_SIZE(fh), type;
-	struct sha256_state s;
+	struct sha256_ctx s;
 	struct kstatfs st;
 
 	/* A filesystem that cannot say (some FUSE servers) says nothing. */
@@ -246,7 +246,7 @@ struct union_adopt_dir {
 
 static int union_adopt_push(struct list_head *todo, struct dentry *dentry)
 {
-	struct union_adopt_dir *d = kmalloc(sizeof(*d), GFP_KERNEL);
+	struct union_adopt_dir *d = kmalloc_obj(*d, GFP_KERNEL);
 
 	if (!d)
 		return -ENOMEM;
@@ -273,7 +273,7 @@ static int union_adopt_dir(struct vfsmount *top, struct dentry *dir,
 
 		if (union_index_hides(dir, &q))
 			continue;
-		sub = lookup_one_len_unlocked(name, dir, q.len);
+		sub = lookup_noperm_unlocked(&QSTR_LEN(name, q.len), dir);
 		if (IS_ERR(sub)) {
 			err = PTR_ERR(sub);
 			break;
@@ -325,7 +325,7 @@ static int union_adopt_unindex(struct dentry *index, const char *name)
 	int err;
 
 	inode_lock_nested(d_inode(index), I_MUTEX_PARENT);
-	entry = lookup_one_len(name, index, strlen(name));
+	entry = lookup_noperm(&QSTR(name), index);
 	err = PTR_ERR(entry);
 	if (IS_ERR(entry))
 		goto out;
@@ -354,8 +354,8 @@ static int union_adopt_index(struct vfsmount *top,
 	char *name;
 	int err;
 
-	path.dentry = lookup_one_len_unlocked(UNION_INDEX_NAME, top->mnt_root,
-					      sizeof(UNION_INDEX_NAME) - 1);
+	path.dentry = lookup_noperm_unlocked(&QSTR(UNION_INDEX_NAME),
+					     top->mnt_root);
 	if (IS_ERR(path.dentry))
 		return PTR_ERR(path.dentry);
 	err = 0;
@@ -459,7 +459,7 @@ struct union_adoption *union_adopt_lowers(const struct path *mountpoint,
 	struct union_adoption *ua;
 	int i, n, err;
 
-	ua = kzalloc(sizeof(*ua), GFP_KERNEL);
+	ua = kzalloc_obj(*ua, GFP_KERNEL);
 	if (!ua)
 		return ERR_PTR(-ENOMEM);
 	mutex_lock(&union_adopt_mutex);
@@ -478,8 +478,8 @@ struct union_adoption *union_adopt_lowers(const struct path *mountpoint,
 	ua->count = n;
 
 	err = -ENOMEM;
-	old = kzalloc(sizeof(*old), GFP_KERNEL);
-	now = kzalloc(sizeof(*now), GFP_KERNEL);
+	old = kzalloc_obj(*old, GFP_KERNEL);
+	now = kzalloc_obj(*now, GFP_KERNEL);
 	if (!old || !now)
 		goto out;
 	err = union_layers_get(top->mnt_root, old);

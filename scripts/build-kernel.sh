@@ -7,7 +7,8 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
-src=$build/src
+. "$top/scripts/kernel-env.sh"
+src=$KBUILD/src
 out=$(realpath -m "$1")
 shift
 frags=()

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Build the UML kernel at every prefix of patches/series: patch 1, patches
+# Build the UML kernel at every prefix of patches/$KERNEL/series: patch 1, patches
 # 1-2, ... so that the series is bisectable.  Uses a worktree of build/src
 # (build/series-check/src) and its own output directory
 # (build/series-check/uml); the main build is not touched.  ccache makes
@@ -14,9 +14,10 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
-src=$build/src
-series=$top/patches/series
-cb=$build/series-check
+. "$top/scripts/kernel-env.sh"
+src=$KBUILD/src
+series=$PATCHES/series
+cb=$KBUILD/series-check
 wt=$cb/src
 out=$cb/${KARCH:-um}
 target=${SERIES_TARGET:-linux}
@@ -29,7 +30,7 @@ die() { echo "check-series: $*" >&2; exit 1; }
 entries() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$series"; }
 
 stamp=$( (cat "$series" "$config"; entries | while read -r p files; do
-	cat "$top/patches/$p"
+	cat "$PATCHES/$p"
 	for f in $files; do echo "== $f"; cat "$top/$f"; done
 done) | sha1sum | cut -d' ' -f1)
 if [ "$(cat "$cb/.stamp-${KARCH:-um}" 2>/dev/null)" = "$stamp" ]; then
@@ -39,7 +40,7 @@ fi
 
 n=$(entries | wc -l)
 if [ "$n" = 0 ]; then
-	echo "  SERIES  patches/series is empty: nothing to check"
+	echo "  SERIES  ${PATCHES#"$top"/}/series is empty: nothing to check"
 	exit 0
 fi
 
@@ -59,10 +60,10 @@ fi
 k=0
 while read -r p files; do
 	k=$((k + 1))
-	git -C "$wt" apply --whitespace=nowarn "$top/patches/$p" ||
-		die "prefix $k: patches/$p does not apply"
+	git -C "$wt" apply --whitespace=nowarn "$PATCHES/$p" ||
+		die "prefix $k: ${PATCHES#"$top"/}/$p does not apply"
 	for f in $files; do
-		[ -e "$top/$f" ] || die "patches/series names $f, which does not exist"
+		[ -e "$top/$f" ] || die "${PATCHES#"$top"/}/series names $f, which does not exist"
 		mkdir -p "$wt/$(dirname "$f")"
 		ln -sfn "$top/$f" "$wt/$f"
 	done

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Static checks of the series (make check):
 #
-#  1. scripts/checkpatch.pl --strict on every patch of patches/series and
+#  1. scripts/checkpatch.pl --strict on every patch of patches/$KERNEL/series and
 #     on every new file the series lists (run from build/src, so that
 #     checkpatch sees the kernel tree);
 #  2. sparse (make C=2) on the objects of our C files, in the main UML
@@ -18,9 +18,10 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
-src=$build/src
-out=${KBUILD_OUT:-$build/uml}
-series=$top/patches/series
+. "$top/scripts/kernel-env.sh"
+src=$KBUILD/src
+out=${KBUILD_OUT:-$KBUILD/uml}
+series=$PATCHES/series
 
 die() { echo "check: $*" >&2; exit 2; }
 [ -e "$src/.git" ] || die "no $src: run make prepare first"
@@ -40,8 +41,8 @@ cp_opts=(--strict --quiet --no-summary --show-types --color=never
 ncp=0
 for p in $patches; do
 	ncp=$((ncp + 1))
-	if ! o=$(cd "$src" && ./scripts/checkpatch.pl "${cp_opts[@]}" "$top/patches/$p" 2>&1); then
-		echo "checkpatch: patches/$p:"
+	if ! o=$(cd "$src" && ./scripts/checkpatch.pl "${cp_opts[@]}" "$PATCHES/$p" 2>&1); then
+		echo "checkpatch: ${PATCHES#"$top"/}/$p:"
 		echo "$o" | sed 's/^/    /'
 		failed=1
 	fi
@@ -54,10 +55,10 @@ for f in $newfiles; do
 		failed=1
 	fi
 done
-for f in "$top"/patches/*.patch; do
+for f in "$PATCHES"/*.patch; do
 	[ -e "$f" ] || continue
 	case " $(echo $patches) " in *" ${f##*/} "*) continue ;; esac
-	echo "check: patches/${f##*/} is not in patches/series (not checked)"
+	echo "check: ${PATCHES#"$top"/}/${f##*/} is not in ${PATCHES#"$top"/}/series (not checked)"
 done
 echo "  CHECK   checkpatch --strict: $ncp patches and new files"
 [ "${SKIP_SPARSE:-0}" = 1 ] && exit $failed

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Turn patches/series into a git format-patch series in build/series/.
+# Turn patches/$KERNEL/series into a git format-patch series in build/series/.
 #
 # In a worktree of build/src checked out at the "base" tag (the pristine
 # kernel), each entry of the series ("patchfile [newfile...]") becomes one
@@ -14,11 +14,12 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
-src=$build/src
-series=$top/patches/series
-wt=$build/format-patch/tree
-vt=$build/format-patch/verify
-out=$build/series
+. "$top/scripts/kernel-env.sh"
+src=$KBUILD/src
+series=$PATCHES/series
+wt=$KBUILD/format-patch/tree
+vt=$KBUILD/format-patch/verify
+out=$KBUILD/series
 
 die() { echo "format-patch: $*" >&2; exit 1; }
 
@@ -29,7 +30,7 @@ git -C "$src" rev-parse -q --verify 'base^{commit}' >/dev/null ||
 entries() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$series"; }
 
 stamp=$( (cat "$series"; entries | while read -r p files; do
-	cat "$top/patches/$p"
+	cat "$PATCHES/$p"
 	for f in $files; do echo "== $f"; cat "$top/$f"; done
 done) | sha1sum | cut -d' ' -f1)
 if [ "$(cat "$out/.stamp" 2>/dev/null)" = "$stamp" ]; then
@@ -60,22 +61,22 @@ trap 'rm -rf "$tmp"' EXIT
 n=0
 while read -r p files; do
 	n=$((n + 1))
-	pf=$top/patches/$p
-	[ -f "$pf" ] || die "patches/series: no file patches/$p"
+	pf=$PATCHES/$p
+	[ -f "$pf" ] || die "${PATCHES#"$top"/}/series: no file ${PATCHES#"$top"/}/$p"
 	git mailinfo "$tmp/msg" "$tmp/diff" < "$pf" > "$tmp/info" ||
-		die "patches/$p: cannot read its mail header"
+		die "${PATCHES#"$top"/}/$p: cannot read its mail header"
 	subject=$(sed -n 's/^Subject: //p' "$tmp/info")
 	name=$(sed -n 's/^Author: //p' "$tmp/info")
 	email=$(sed -n 's/^Email: //p' "$tmp/info")
 	date=$(sed -n 's/^Date: //p' "$tmp/info")
-	[ -n "$subject" ] || die "patches/$p has no Subject: line (it must be git format-patch output)"
-	[ -n "$name" ] && [ -n "$email" ] || die "patches/$p has no From: line"
+	[ -n "$subject" ] || die "${PATCHES#"$top"/}/$p has no Subject: line (it must be git format-patch output)"
+	[ -n "$name" ] && [ -n "$email" ] || die "${PATCHES#"$top"/}/$p has no From: line"
 	if [ -s "$tmp/diff" ]; then
 		git -C "$wt" apply --index --whitespace=nowarn "$tmp/diff" ||
-			die "patches/$p does not apply"
+			die "${PATCHES#"$top"/}/$p does not apply"
 	fi
 	for f in $files; do
-		[ -f "$top/$f" ] || die "patches/series: $p lists $f, which does not exist"
+		[ -f "$top/$f" ] || die "${PATCHES#"$top"/}/series: $p lists $f, which does not exist"
 		mkdir -p "$wt/$(dirname "$f")"
 		cp "$top/$f" "$wt/$f"
 		git -C "$wt" add -f "$f"
@@ -88,7 +89,7 @@ while read -r p files; do
 		fi
 	} > "$tmp/commit-msg"
 	git -C "$wt" diff --cached --quiet &&
-		die "patches/$p changes nothing and adds no file"
+		die "${PATCHES#"$top"/}/$p changes nothing and adds no file"
 	GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email \
 	GIT_AUTHOR_DATE=${date:-@0} \
 	GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email \
@@ -99,7 +100,7 @@ done < <(entries)
 mkdir -p "$out"
 rm -f "$out"/*.patch "$out/.stamp"
 if [ "$n" = 0 ]; then
-	echo "  SERIES  patches/series is empty: no patches"
+	echo "  SERIES  ${PATCHES#"$top"/}/series is empty: no patches"
 	echo "$stamp" > "$out/.stamp"
 	exit 0
 fi

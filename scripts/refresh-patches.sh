@@ -13,8 +13,9 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
-src=$build/src
-series=$top/patches/series
+. "$top/scripts/kernel-env.sh"
+src=$KBUILD/src
+series=$PATCHES/series
 
 die() { echo "refresh-patches: $*" >&2; exit 1; }
 
@@ -25,24 +26,51 @@ changed=$(git -C "$src" diff --name-only base | sort -u)
 if [ -n "${REFRESH_IGNORE:-}" ]; then
 	changed=$(echo "$changed" | grep -v "^$REFRESH_IGNORE" || true)
 fi
-claimed=$(for p in $(entries); do owned "$top/patches/$p"; done | sort)
+claimed=$(for p in $(entries); do owned "$PATCHES/$p"; done | sort)
 dups=$(echo "$claimed" | uniq -d)
 [ -z "$dups" ] || die "files owned by two patches: $dups"
 orphans=$(comm -23 <(echo "$changed") <(echo "$claimed" | sort -u))
 [ -z "$orphans" ] || die "changed files no patch owns: $orphans"
 
+# The series' new files (scripts/prepare-tree.sh): a patch that changes
+# one (a backport's) is its diff from this repository's file to the
+# tree's copy.
+new_files=" $(sed -e 's/#.*//' "$series" | awk '{ for (i = 2; i <= NF; i++) print $i }' | tr '\n' ' ') "
+is_new() { case $new_files in *" $1 "*) return 0 ;; esac; return 1; }
+new_diff() {
+	local f
+	for f in "$@"; do
+		git diff --no-index --histogram -- "$top/$f" "$src/$f" |
+			sed -e "s|^diff --git a$top/$f b$src/$f|diff --git a/$f b/$f|" \
+			    -e "s|^--- a$top/$f|--- a/$f|" -e "s|^+++ b$src/$f|+++ b/$f|"
+	done
+}
+
 for p in $(entries); do
-	f=$top/patches/$p
+	f=$PATCHES/$p
 	files=$(owned "$f")
 	tmp=$(mktemp)
+	diff=$(mktemp)
+	newf=() oldf=()
+	for g in $files; do
+		if is_new "$g"; then newf+=("$g"); else oldf+=("$g"); fi
+	done
+	{
+		[ ${#oldf[@]} -eq 0 ] ||
+			git -C "$src" diff --histogram base -- "${oldf[@]}"
+		[ ${#newf[@]} -eq 0 ] || new_diff "${newf[@]}"
+	} > "$diff"
 	# The header ends at the "---" line that git format-patch writes.
 	sed '/^---$/q' "$f" > "$tmp"
 	grep -qx -- '---' "$tmp" || echo '---' >> "$tmp"
-	# shellcheck disable=SC2086
-	git -C "$src" diff --histogram --stat=72 base -- $files | sed 's/^/ /;s/^  / /' >> "$tmp"
+	if [ ${#newf[@]} -eq 0 ]; then
+		git -C "$src" diff --histogram --stat=72 base -- "${oldf[@]}"
+	else
+		git apply --stat "$diff"
+	fi | sed 's/^/ /;s/^  / /' >> "$tmp"
 	echo >> "$tmp"
-	# shellcheck disable=SC2086
-	git -C "$src" diff --histogram base -- $files >> "$tmp"
+	cat "$diff" >> "$tmp"
+	rm -f "$diff"
 	printf -- '-- \n2.39.5\n\n' >> "$tmp"
 	if ! cmp -s "$tmp" "$f"; then
 		mv "$tmp" "$f"

@@ -25,7 +25,7 @@ TRACE_EVENT(union_lookup,
 		     int found, int layer, int err),
 	    TP_ARGS(dir, name, found, layer, err),
 	    TP_STRUCT__entry(__field(dev_t, dev)
-			     __field(unsigned long, dir)
+			     __field(u64, dir)
 			     __string_len(name, name->name, name->len)
 			     __field(int, found)
 			     __field(int, layer)
@@ -38,7 +38,7 @@ TRACE_EVENT(union_lookup,
 			   __entry->layer = layer;
 			   __entry->err = err;
 	    ),
-	    TP_printk("dev %d:%d dir %lu name %s found %s layer %d err %d",
+	    TP_printk("dev %d:%d dir %llu name %s found %s layer %d err %d",
 		      MAJOR(__entry->dev), MINOR(__entry->dev), __entry->dir,
 		      __get_str(name),
 		      __print_symbolic(__entry->found,
@@ -53,10 +53,10 @@ TRACE_EVENT(union_copyup_start,
 		     const struct inode *lower, loff_t len),
 	    TP_ARGS(dir, name, lower, len),
 	    TP_STRUCT__entry(__field(dev_t, dev)
-			     __field(unsigned long, dir)
+			     __field(u64, dir)
 			     __string_len(name, name->name, name->len)
 			     __field(dev_t, lower_dev)
-			     __field(unsigned long, lower_ino)
+			     __field(u64, lower_ino)
 			     __field(umode_t, mode)
 			     __field(loff_t, len)
 	    ),
@@ -68,7 +68,7 @@ TRACE_EVENT(union_copyup_start,
 			   __entry->mode = lower->i_mode;
 			   __entry->len = len;
 	    ),
-	    TP_printk("dev %d:%d dir %lu name %s lower %d:%d:%lu mode 0%o len %lld",
+	    TP_printk("dev %d:%d dir %llu name %s lower %d:%d:%llu mode 0%o len %lld",
 		      MAJOR(__entry->dev), MINOR(__entry->dev), __entry->dir,
 		      __get_str(name), MAJOR(__entry->lower_dev),
 		      MINOR(__entry->lower_dev), __entry->lower_ino,
@@ -80,9 +80,9 @@ TRACE_EVENT(union_copyup_end,
 		     const struct dentry *copy, int err),
 	    TP_ARGS(dir, name, copy, err),
 	    TP_STRUCT__entry(__field(dev_t, dev)
-			     __field(unsigned long, dir)
+			     __field(u64, dir)
 			     __string_len(name, name->name, name->len)
-			     __field(unsigned long, ino)
+			     __field(u64, ino)
 			     __field(int, err)
 	    ),
 	    TP_fast_assign(__entry->dev = dir->d_sb->s_dev;
@@ -92,7 +92,7 @@ TRACE_EVENT(union_copyup_end,
 				      d_inode(copy)->i_ino : 0;
 			   __entry->err = err;
 	    ),
-	    TP_printk("dev %d:%d dir %lu name %s ino %lu err %d",
+	    TP_printk("dev %d:%d dir %llu name %s ino %llu err %d",
 		      MAJOR(__entry->dev), MINOR(__entry->dev), __entry->dir,
 		      __get_str(name), __entry->ino, __entry->err)
 );
@@ -103,7 +103,7 @@ DECLARE_EVENT_CLASS(union_entry,
 			     int err),
 		    TP_ARGS(dir, dentry, err),
 		    TP_STRUCT__entry(__field(dev_t, dev)
-				     __field(unsigned long, dir)
+				     __field(u64, dir)
 				     __string_len(name, dentry->d_name.name, dentry->d_name.len)
 				     __field(int, err)
 		    ),
@@ -112,7 +112,7 @@ DECLARE_EVENT_CLASS(union_entry,
 				   __assign_str(name);
 				   __entry->err = err;
 		    ),
-		    TP_printk("dev %d:%d dir %lu name %s err %d",
+		    TP_printk("dev %d:%d dir %llu name %s err %d",
 			      MAJOR(__entry->dev), MINOR(__entry->dev), __entry->dir,
 			      __get_str(name), __entry->err)
 );
@@ -142,7 +142,7 @@ TRACE_EVENT(union_dir_copyup,
 		     unsigned long names, int err),
 	    TP_ARGS(dir, layers, names, err),
 	    TP_STRUCT__entry(__field(dev_t, dev)
-			     __field(unsigned long, dir)
+			     __field(u64, dir)
 			     __field(unsigned int, layers)
 			     __field(unsigned long, names)
 			     __field(int, err)
@@ -153,7 +153,7 @@ TRACE_EVENT(union_dir_copyup,
 			   __entry->names = names;
 			   __entry->err = err;
 	    ),
-	    TP_printk("dev %d:%d dir %lu layers %u names %lu err %d",
+	    TP_printk("dev %d:%d dir %llu layers %u names %lu err %d",
 		      MAJOR(__entry->dev), MINOR(__entry->dev), __entry->dir,
 		      __entry->layers, __entry->names, __entry->err)
 );

@@ -130,9 +130,13 @@ demo)
 		"sh $here/demo.sh"
 	;;
 shell)
+	smp=()
+	if [ -n "${UML_CPUS:-}" ] && [ "$UML_CPUS" != 1 ]; then
+		smp=(ncpus="$UML_CPUS" seccomp=on)	# as scripts/uml-run
+	fi
 	exec "${UML_KERNEL:-$top/build/linux}" mem=256M ubd0r="$out/livecd.squashfs" \
 		root=/dev/ubda rootfstype=squashfs ro init=/sbin/union-init \
-		con=null con0=fd:0,fd:1 umid=livecd uml_dir="$out"
+		con=null con0=fd:0,fd:1 umid=livecd uml_dir="$out" "${smp[@]}"
 	;;
 *)
 	echo "usage: run.sh test|demo|shell" >&2

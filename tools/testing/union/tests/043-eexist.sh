@@ -32,7 +32,11 @@ for d in fresh read; do
 		assert_errno EEXIST link "$D/up" "$D/$n"
 		assert_errno EEXIST open "$D/$n" creat,excl,wronly
 		assert_errno EEXIST open "$D/$n" creat,excl,rdonly
+		# With a trailing slash: as for a name on the top layer.
+		assert_errno EEXIST symlink target "$D/$n/"
+		assert_errno EEXIST mknod "$D/$n/" p 0644
 	done
+	assert_errno ENOENT symlink target "$D/none/"
 	assert_errno EEXIST mkdir "$D/d/inner"
 	assert_errno ENOTDIR mkdir "$D/f/x"
 	assert_errno ENOTDIR open "$D/f/x" creat,wronly

@@ -47,6 +47,8 @@ echo "union-test 1 \\x00000000 $forever $E" > /proc/net/rpc/nfsd.fh/channel ||
 # The shortest lease and grace period (opens wait out the grace period).
 echo 10 > /proc/fs/nfsd/nfsv4leasetime
 echo 10 > /proc/fs/nfsd/nfsv4gracetime
+# A listener first: mainline nfsd no longer makes one when started.
+echo "tcp 2049" > /proc/fs/nfsd/portlist || bail_out "cannot make nfsd listen"
 echo 4 > /proc/fs/nfsd/threads || bail_out "cannot start nfsd"
 # No clients to reclaim state: no grace period.
 echo Y > /proc/fs/nfsd/v4_end_grace 2> /dev/null || true
