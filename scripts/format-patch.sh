@@ -29,10 +29,18 @@ git -C "$src" rev-parse -q --verify 'base^{commit}' >/dev/null ||
 
 entries() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$series"; }
 
+# The series goes out under the identity of whoever runs this: git's
+# user.name and user.email, as the author and in the Signed-off-by line.
+me_name=$(git -C "$top" config user.name || true)
+me_email=$(git -C "$top" config user.email || true)
+[ -n "$me_name" ] && [ -n "$me_email" ] ||
+	die "no identity: set git config user.name and user.email; the patches go out as their author, with your Signed-off-by"
+me="$me_name <$me_email>"
+
 stamp=$( (cat "$series"; entries | while read -r p files; do
 	cat "$PATCHES/$p"
 	for f in $files; do echo "== $f"; cat "$top/$f"; done
-done) | sha1sum | cut -d' ' -f1)
+done; echo "$me"; cat "$PATCHES/cover-letter" 2>/dev/null) | sha1sum | cut -d' ' -f1)
 if [ "$(cat "$out/.stamp" 2>/dev/null)" = "$stamp" ]; then
 	echo "  SERIES  $out is up to date"
 	exit 0
@@ -66,11 +74,8 @@ while read -r p files; do
 	git mailinfo "$tmp/msg" "$tmp/diff" < "$pf" > "$tmp/info" ||
 		die "${PATCHES#"$top"/}/$p: cannot read its mail header"
 	subject=$(sed -n 's/^Subject: //p' "$tmp/info")
-	name=$(sed -n 's/^Author: //p' "$tmp/info")
-	email=$(sed -n 's/^Email: //p' "$tmp/info")
 	date=$(sed -n 's/^Date: //p' "$tmp/info")
 	[ -n "$subject" ] || die "${PATCHES#"$top"/}/$p has no Subject: line (it must be git format-patch output)"
-	[ -n "$name" ] && [ -n "$email" ] || die "${PATCHES#"$top"/}/$p has no From: line"
 	if [ -s "$tmp/diff" ]; then
 		git -C "$wt" apply --index --whitespace=nowarn "$tmp/diff" ||
 			die "${PATCHES#"$top"/}/$p does not apply"
@@ -81,18 +86,19 @@ while read -r p files; do
 		cp "$top/$f" "$wt/$f"
 		git -C "$wt" add -f "$f"
 	done
+	# The patch files' own sign-offs are placeholders: the sender's.
 	{
 		echo "$subject"
-		if [ -s "$tmp/msg" ]; then
-			echo
-			cat "$tmp/msg"
-		fi
+		echo
+		grep -v '^Signed-off-by: ' "$tmp/msg" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+		echo
+		echo "Signed-off-by: $me"
 	} > "$tmp/commit-msg"
 	git -C "$wt" diff --cached --quiet &&
 		die "${PATCHES#"$top"/}/$p changes nothing and adds no file"
-	GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email \
+	GIT_AUTHOR_NAME=$me_name GIT_AUTHOR_EMAIL=$me_email \
 	GIT_AUTHOR_DATE=${date:-@0} \
-	GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email \
+	GIT_COMMITTER_NAME=$me_name GIT_COMMITTER_EMAIL=$me_email \
 	GIT_COMMITTER_DATE=${date:-@0} \
 		git -C "$wt" commit -q --no-verify -F "$tmp/commit-msg"
 done < <(entries)
@@ -104,13 +110,26 @@ if [ "$n" = 0 ]; then
 	echo "$stamp" > "$out/.stamp"
 	exit 0
 fi
-git -C "$wt" format-patch -q --no-signature -o "$out" base >/dev/null
-echo "  SERIES  $n patches in $out"
+git -C "$wt" format-patch -q --no-signature --cover-letter -o "$out" base >/dev/null
+cover=$PATCHES/cover-letter
+if [ -f "$cover" ]; then
+	# Its first line is the subject, the rest the blurb.
+	/usr/bin/python3 - "$out"/0000-cover-letter.patch "$cover" <<'PY'
+import sys
+letter, cover = sys.argv[1], sys.argv[2]
+subject, _, blurb = open(cover).read().partition('\n')
+s = open(letter).read()
+s = s.replace('*** SUBJECT HERE ***', subject.strip(), 1)
+s = s.replace('*** BLURB HERE ***', blurb.strip('\n'), 1)
+open(letter, 'w').write(s)
+PY
+fi
+echo "  SERIES  $n patches and a cover letter in $out"
 
 # The check: git am onto a pristine tree gives the same tree.
 fresh_worktree "$vt"
 git -C "$vt" -c user.name=verify -c user.email=verify@localhost \
-	am -q "$out"/*.patch || die "git am of $out/*.patch onto base failed"
+	am -q $(ls "$out"/*.patch | grep -v /0000-cover-letter.patch) || die "git am of $out/*.patch onto base failed"
 [ "$(git -C "$vt" rev-parse 'HEAD^{tree}')" = "$(git -C "$wt" rev-parse 'HEAD^{tree}')" ] ||
 	die "git am of the series gives a different tree"
 echo "  VERIFY  git am onto base: applies, same tree"
