@@ -450,7 +450,7 @@ struct dentry *union_lookup_one(struct dentry *dir, const char *name,
 				unsigned int len);
 int union_lower_permission(const struct path *path, int mask);
 int union_find_lower(struct dentry *dir, struct union_dir *ud,
-		     const struct qstr *name, bool fallthru,
+		     const struct qstr *name, bool has_entry,
 		     struct path *found, unsigned int *layer);
 
 #else /* !CONFIG_UNION_MOUNT */
