@@ -281,6 +281,8 @@ bad:
  * writes them out (ext2 then writes the xattr block and the inode before
  * returning).  The inode lock keeps FS_IOC_SETFLAGS from changing the
  * flags meanwhile.  The caller may set trusted xattrs.
+ *
+ * Return: 0, or the negative errno of setting or removing the xattr.
  */
 int union_setxattr_sync(struct dentry *dentry, const char *name,
 			const void *value, size_t size, int flags)
@@ -568,7 +570,8 @@ static int union_view_index(struct super_block *sb, struct vfsmount *view,
  * @sb: the union's top layer
  * @lower: a layer's mount, as the stacks have it, or a view of one
  *
- * Returns the layer's index in the stacks, topmost first, or -1.
+ * Return: the layer's index in the stacks, topmost first, or -1 when
+ * @lower is none of @sb's layers (or @sb is no union's top).
  */
 int union_layer_index(struct super_block *sb, struct vfsmount *lower)
 {
@@ -590,6 +593,10 @@ int union_layer_index(struct super_block *sb, struct vfsmount *lower)
  * union_fsid_is - does a union report an fsid as its own
  * @top: the union's top layer, which the caller holds
  * @fsid: the fsid
+ *
+ * Return: true when @fsid is the one the union reports for itself (its top
+ * layer's, when that is not zero); false otherwise, and when @top is no
+ * union's top.
  */
 bool union_fsid_is(struct super_block *top, const __kernel_fsid_t *fsid)
 {
@@ -604,9 +611,11 @@ bool union_fsid_is(struct super_block *top, const __kernel_fsid_t *fsid)
  * union_view_top - the top layer of the union a view shows
  * @mnt: a mount, maybe a union's view of a lower layer
  *
- * Returns that union's top-layer superblock, or NULL for any other mount
- * or once the union is gone.  The caller holds the union (as
- * fsnotify_union_file() does) for as long as it uses the superblock.
+ * The caller holds the union (as fsnotify_union_file() does) for as long
+ * as it uses the superblock.
+ *
+ * Return: that union's top-layer superblock, not referenced, or NULL for
+ * any other mount or once the union is gone.
  */
 struct super_block *union_view_top(const struct vfsmount *mnt)
 {
@@ -679,7 +688,8 @@ int union_encode_fid(struct super_block *top, struct inode *inode, u32 *fh,
  * @mnt: the union mount
  * @lower: the layer's mount, as the stacks have it
  *
- * NULL when there is none yet: the caller takes the way that makes it.
+ * Return: the view, not referenced (it lives as long as @mnt), or NULL
+ * when there is none yet: the caller takes the way that makes it.
  */
 struct vfsmount *union_view_rcu(struct vfsmount *mnt, struct vfsmount *lower)
 {
@@ -723,7 +733,8 @@ static struct dentry *union_view_root_dentry(struct vfsmount *mnt,
  * @mnt: the union mount
  * @lower: the layer's mount, as the stacks have it
  *
- * Returns the view, which lives as long as @mnt (not referenced).
+ * Return: the view, which lives as long as @mnt (not referenced), or an
+ * ERR_PTR(): -ENOMEM, or -EINVAL when @lower is not one of @mnt's layers.
  */
 struct vfsmount *union_view(struct vfsmount *mnt, struct vfsmount *lower)
 {
@@ -773,7 +784,8 @@ module_param_named(dirs_below, union_dirs_below, bool, 0644);
  * @mnt: the union mount
  * @point: the top layer's negative dentry that shows the directory
  *
- * NULL when there is none yet: the caller takes the way that makes it.
+ * Return: the anchor's mount, not referenced (valid under rcu_read_lock()),
+ * or NULL when there is none yet: the caller takes the way that makes it.
  */
 struct vfsmount *union_anchor_rcu(struct vfsmount *mnt, struct dentry *point)
 {
@@ -816,8 +828,10 @@ static struct union_anchor *union_anchor_get(struct mount *m,
  * whose mountpoint is @point.  A change below it copies the chain of
  * directories up first (union_unview()).  The anchor, and @point, stay
  * until @mnt is freed or the directory is copied up
- * (union_anchor_retire()).  Returns it referenced; -ESTALE when the name
- * has its copy now.
+ * (union_anchor_retire()).
+ *
+ * Return: the anchor's mount, referenced (the caller puts it), or an
+ * ERR_PTR(): -ESTALE when the name has its copy now, -ENOMEM, -EINVAL.
  */
 struct vfsmount *union_anchor(struct vfsmount *mnt, struct dentry *point,
 			      const struct path *lower)
@@ -898,7 +912,9 @@ static void union_anchor_put_table_ref(struct work_struct *work)
  * the dentries above it, as it would keep any directory; and it keeps
  * its union mount, as a mount keeps the mount it is on.  Else the dentry
  * would stay until the union mount goes: a directory removed would keep
- * its inode.  Returns whether there was any.
+ * its inode.
+ *
+ * Return: true if any anchor served the directory at @point.
  */
 bool union_anchor_retire(struct super_block *sb, struct dentry *point)
 {
@@ -947,7 +963,8 @@ void union_anchor_free(struct union_anchor *ua)
  * @parent: out: the union's directory the anchor is mounted in, referenced
  * @name: out: the directory's name there
  *
- * False for any other path, and once the union mount is gone.
+ * Return: true with @parent and @name set (the caller puts both); false
+ * for any other path, and once the union mount is gone.
  */
 bool union_anchor_parent(const struct path *path, struct path *parent,
 			 struct name_snapshot *name)
@@ -972,7 +989,8 @@ bool union_anchor_parent(const struct path *path, struct path *parent,
  * union_view_union - the union mount of a view or an anchor
  * @view: a union's view of a lower layer, or an anchor
  *
- * Returns it referenced, or NULL once it is gone.
+ * Return: the union mount, referenced (the caller puts it), or NULL once
+ * it is gone.
  */
 struct vfsmount *union_view_union(struct vfsmount *view)
 {
@@ -1172,7 +1190,8 @@ void union_notify_unlink(const struct path *parent, const struct path *lower,
  * @path: a lower object, as a union returned it (on a view or an anchor)
  * @root: out: that mount's root, referenced
  *
- * False for any other path, and once that mount is gone.
+ * Return: true with @root set (the caller puts it); false for any other
+ * path, and once that mount is gone.
  */
 bool union_view_root(const struct path *path, struct path *root)
 {
@@ -1227,6 +1246,10 @@ static void union_release_lowers(struct union_mount *um)
  * The read-only mounts stacked at @mountpoint become the lower layers.
  * The union may be read-only: union_adopt_lowers() refused a read-only
  * top that had lowers to adopt.
+ *
+ * Return: 0, or a negative errno: -ESTALE when the lower layers changed
+ * since union_adopt_lowers(), -EBUSY when @top's superblock is mounted
+ * elsewhere or is a union's top, or -EPERM, -EINVAL, -ELOOP, -ENOMEM, ...
  */
 int union_attach(const struct path *mountpoint, struct vfsmount *top,
 		 const struct union_adoption *ua)
@@ -1741,8 +1764,9 @@ out:
  * @sb: the union's top layer
  * @lower: the lower regular file, on a layer's mount or on a view of one
  *
- * Returns the count, which is the file's i_nlink in the topmost lower
- * layer (and where the walk did not see the file), or -errno.
+ * Return: the count, which is the file's i_nlink in the topmost lower
+ * layer (and where the walk did not see the file); or a negative errno
+ * when the layer's names could not be counted (-EINTR, -ENOMEM, ...).
  */
 int union_lower_nlink(struct super_block *sb, const struct path *lower)
 {
@@ -1889,6 +1913,9 @@ static unsigned int union_count_lower_dirs(const struct path *dir,
  * readdir makes them on the top layer, those that only lower layers hold
  * are counted here, from the lower directories (which never change) and
  * the top layer's entries (which say what is hidden or already there).
+ *
+ * Return: 0, or the negative errno of reading a lower directory; @stat's
+ * count then does not have the lower-only subdirectories added.
  */
 int union_getattr_dir(const struct path *dir, struct kstat *stat)
 {
@@ -2419,6 +2446,10 @@ static int union_iterate_merged(struct file *file, struct union_dir *ud,
  * file systems that keep names in lists (ext2, jffs2).
  *
  * The caller has write access to the mount (mnt_want_write()).
+ *
+ * Return: 0, also when the directory is complete already, or a negative
+ * errno from reading a directory or adding an entry; the directory then
+ * stays incomplete.
  */
 int union_copyup_dir(const struct path *dir)
 {
@@ -2446,10 +2477,13 @@ int union_copyup_dir(const struct path *dir)
 	}
 	top = dentry_open_nonotify(dir, O_RDONLY | O_DIRECTORY,
 				   current_cred());
-	err = PTR_ERR(top);
-	if (IS_ERR(top))
+	if (IS_ERR(top)) {
+		err = PTR_ERR(top);
 		goto out_free;
+	}
 	inode_lock_nested(inode, I_MUTEX_CHILD);
+	/* Another first listing got here first, or an rmdir did. */
+	err = 0;
 	if (IS_UNION_COMPLETE(inode) || IS_DEADDIR(inode))
 		goto out_unlock;
 	names.layer = UNION_SEEN_TOP;

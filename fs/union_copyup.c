@@ -655,6 +655,10 @@ static struct dentry *union_link_up(const struct path *parent,
  *
  * For a walk in a directory served from below, which does not link the
  * copy to the name it finds (union_lookup_linked()) unless it asks.
+ *
+ * Return: true if the union's index holds a copy of @lower; false if not,
+ * also when @lower is not a regular file with several names or the index
+ * cannot be read.
  */
 bool union_index_holds(struct super_block *sb, const struct path *lower)
 {
@@ -955,6 +959,9 @@ out_unlock:
  *
  * The caller holds no lock and no write access; it has checked that the
  * change it is about to make is allowed.
+ *
+ * Return: 0 with *@dentryp positive: the copy, or what another task put at
+ * @name meanwhile; or a negative errno, with *@dentryp left as it was.
  */
 int union_copyup(const struct path *parent, const struct qstr *name,
 		 struct dentry **dentryp, const struct path *lower, loff_t len)
@@ -1052,6 +1059,10 @@ int union_copyup_commit(const struct union_origin *o, const struct path *lower,
  * The copy is linked only if @change worked: a refused change (a
  * security module, a capability, the owner's rights that only the change
  * itself knows) leaves the lower file showing and the top layer as it was.
+ *
+ * Return: 0 once the change is made and the copy linked, or a negative
+ * errno: @change's, or -ESTALE when a copy was made meanwhile or the name
+ * went away (the caller looks the name up again), or the copy-up's.
  */
 int union_change(const struct union_origin *o, const struct path *lower,
 		 loff_t len, int (*change)(const struct path *, void *),
@@ -1116,6 +1127,9 @@ static int union_dir_may_change(const struct path *path)
  * directory has a copy.  chroot() in a user namespace needs no right over
  * the directory: the copy is made for a caller who holds CAP_SYS_CHROOT
  * over the union's top layer, or who may change the directory.
+ *
+ * Return: 0, or a negative errno: -ENOENT when the union mount is gone,
+ * -EPERM when the caller may not have the copy made, or union_dir_copyup()'s.
  */
 int union_root_copyup(const struct path *path, struct path *copy)
 {
@@ -1142,6 +1156,10 @@ int union_root_copyup(const struct path *path, struct path *copy)
  * (union_file_copyup()); a directory served from below knows it from its
  * anchor (union_dir_copyup()).  Any other descriptor of a read-only mount
  * gets EROFS, also one of a mount that is now a union's lower layer.
+ *
+ * Return: 0, or a negative errno: -EROFS when no union shows @path where
+ * it was found, -EPERM when the caller may not change a directory, or the
+ * copy-up's.
  */
 int union_copyup_path(const struct path *path, struct path *copy)
 {

@@ -270,10 +270,11 @@ void union_files_dir_copied(struct dentry *ldir, struct super_block *top,
  * union_file_copy - the copy that a union's lower file reads now
  * @file: a file with FMODE_UNION_LOWER
  *
- * Returns the copy opened for reading, referenced, or NULL while the
- * lower object has no copy (or the copy cannot be opened: the file then
- * goes on reading the lower object).  Takes no lock but the first time
- * after a copy-up.
+ * Takes no lock but the first time after a copy-up.
+ *
+ * Return: the copy opened for reading, referenced (the caller fput()s it),
+ * or NULL while the lower object has no copy (or the copy cannot be
+ * opened: the file then goes on reading the lower object).
  */
 struct file *union_file_copy(struct file *file)
 {
@@ -364,8 +365,10 @@ EXPORT_SYMBOL_GPL(union_file_reader);
  *	whether that name is gone
  *
  * For d_path() and the like, under rcu_read_lock(), which keeps what it
- * gives valid, without references, or under union_files_lock.  False
- * when no file opened through the union is at @path.
+ * gives valid, without references, or under union_files_lock.
+ *
+ * Return: true with @un set; false when no file opened (or being opened)
+ * through the union is at @path.
  */
 bool union_file_named(const struct path *path, struct union_name *un)
 {
@@ -424,8 +427,10 @@ bool union_file_named(const struct path *path, struct union_name *un)
  *	  the old one put
  *
  * For a security module that walks a file's parents to find its rules
- * (Landlock): a lower file's own parents are its layer's.  False, and
- * @path left alone, for every other path.
+ * (Landlock): a lower file's own parents are its layer's.
+ *
+ * Return: true when @path was replaced; false, and @path left alone, for
+ * every other path.
  */
 bool union_path_shown(struct path *path)
 {
@@ -487,8 +492,10 @@ void union_files_unlinked(const struct path *parent, const struct qstr *name,
  * @name: out: its name there
  *
  * Both stay valid for as long as @file, or, while the open that found the
- * file runs, as long as that walk.  False when @file has no record: it was
- * opened on the view some other way, or there was no memory for one.
+ * file runs, as long as that walk.
+ *
+ * Return: true with @parent and @name set; false when @file has no record:
+ * it was opened on the view some other way, or there was no memory for one.
  */
 bool union_file_where(struct file *file, const struct path **parent,
 		      struct qstr *name)
@@ -540,8 +547,9 @@ int union_file_copy_path(struct file *file, struct path *copy)
  * @path: out: the copy once there is one (the copy is the file now), else
  *	  the file's own path; referenced
  *
- * Returns false when the union shows the lower object under no name any
- * more (unlinked, not copied up): it has no link left in the union.
+ * Return: true, or false when the union shows the lower object under no
+ * name any more (unlinked, not copied up): it has no link left in the
+ * union.  @path is set either way, and the caller puts it.
  */
 bool union_file_stat_path(struct file *file, struct path *path)
 {
@@ -605,7 +613,9 @@ out:
  * @path: the object, as a file opened through a union has it
  * @copy: out: the copy, referenced
  *
- * Returns -ENOENT when no file opened through a union has @path.
+ * Return: 0, or a negative errno: -ENOENT when no file opened through a
+ * union has @path or its name there is gone, -EROFS when that name shows
+ * another object now, or the lookup's or the copy-up's.
  */
 int union_file_copyup(const struct path *path, struct path *copy)
 {
