@@ -36,11 +36,11 @@ series_entries() {
 new_files() { series_entries | awk '{ for (i = 2; i <= NF; i++) print $i }'; }
 # The new files some patch changes: copied, not linked.
 copied_files() {
-	local f
+	local f patches
+	patches=$(series_entries | awk -v d="$PATCHES" '{ print d "/" $1 }')
 	for f in $(new_files); do
-		if series_entries | awk '{ print $1 }' | while read -r p; do
-			grep -qx "diff --git a/$f b/$f" "$PATCHES/$p" && echo yes
-		done | grep -q yes; then
+		# shellcheck disable=SC2086
+		if grep -qxF "diff --git a/$f b/$f" $patches; then
 			echo "$f"
 		fi
 	done
