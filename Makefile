@@ -26,7 +26,7 @@ NOUNION_OBJS = $(shell git -C $(KBUILD)/src diff --name-only base -- '*.c' | \
 	sed -n 's/\.c$$/.o/p')
 
 # Objects sparse checks in "make check"; empty: the .c files the series
-# adds or changes.  E.g. make check SPARSE_OBJS="fs/union.o fs/namei.o"
+# adds or changes.  E.g. make check SPARSE_OBJS="fs/union/copyup.o fs/namei.o"
 SPARSE_OBJS ?=
 export SPARSE_OBJS
 

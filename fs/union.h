@@ -43,7 +43,7 @@ struct xarray;
 
 /*
  * The top layer's directory of copied-up files with several names
- * (fs/union_copyup.c), in its root; the merged view does not show it.
+ * (fs/union/index.c), in its root; the merged view does not show it.
  */
 #define UNION_INDEX_NAME	".union-index"
 #define UNION_INDEX_NAME_MAX	32
@@ -56,7 +56,7 @@ static inline bool union_xattr_name(const char *name)
 
 /*
  * The flags of a mount that a union's view of a lower layer takes from
- * both the lower mount and the union's (fs/union.c).
+ * both the lower mount and the union's (fs/union/mount.c).
  */
 #define UNION_VIEW_FLAGS \
 	(MNT_NOSUID | MNT_NODEV | MNT_NOEXEC | MNT_NOSYMFOLLOW)
@@ -234,31 +234,18 @@ static inline bool union_linked(const struct path *lower)
 	return S_ISREG(inode->i_mode) && inode->i_nlink > 1;
 }
 
-/* fs/union.c */
+/* fs/union/stack.c */
 struct union_dir *union_dir_alloc(unsigned int count);
 void union_dir_free(struct union_dir *ud);
 bool union_dir_publish(struct dentry *dentry, struct union_dir *ud);
 void union_cache_lower(struct dentry *dentry, const struct path *lower);
 void d_union_release(struct dentry *dentry);
 void d_union_set_resolved(struct dentry *dentry);
-int union_collect_lowers(const struct path *mountpoint,
-			 struct super_block *top_sb, struct path *lowers);
-int union_check_attach(struct vfsmount *top);
-int union_attach(const struct path *mountpoint, struct vfsmount *top,
-		 const struct union_adoption *ua);
-void union_sb_release(struct super_block *sb);
 const struct cred *union_override_creds(struct super_block *sb);
 void union_revert_creds(const struct cred *old);
-int union_setxattr_sync(struct dentry *dentry, const char *name,
-			const void *value, size_t size, int flags);
-
-/* fs/union_layers.c */
-struct union_adoption *union_adopt_lowers(const struct path *mountpoint,
-					  struct vfsmount *top, int mnt_flags);
-void union_adoption_end(struct union_adoption *ua);
-bool union_adopted(const struct union_adoption *ua,
-		   const struct vfsmount *top, const struct path *lowers,
-		   unsigned int n);
+void union_save_times(struct inode *inode, struct union_times *times);
+void union_restore_times(struct dentry *dentry,
+			 const struct union_times *times);
 
 /*
  * What the union does on its top layer for its own sake (a copy, the
@@ -278,22 +265,17 @@ static inline void union_quiet_end(void)
 	current->union_quiet--;
 }
 
-void union_save_times(struct inode *inode, struct union_times *times);
-void union_restore_times(struct dentry *dentry,
-			 const struct union_times *times);
-int union_iterate_dir(struct file *file, struct dir_context *ctx);
-int union_copyup_dir(const struct path *dir);
-int union_readdir_copyup(struct file *file);
-int union_getattr_dir(const struct path *dir, struct kstat *stat);
-int union_getattr_lower(const struct path *path, struct kstat *stat);
-int union_lower_nlink(struct super_block *sb, const struct path *lower);
-int union_get_redirect(struct dentry *dentry, char **redirect);
-int union_set_redirect(struct vfsmount *mnt, struct dentry *dentry);
-ssize_t union_listxattr(struct dentry *dentry, char *list, size_t size);
-
+/* fs/union/mount.c */
+int union_collect_lowers(const struct path *mountpoint,
+			 struct super_block *top_sb, struct path *lowers);
+int union_check_attach(struct vfsmount *top);
+int union_attach(const struct path *mountpoint, struct vfsmount *top,
+		 const struct union_adoption *ua);
+void union_sb_release(struct super_block *sb);
 int union_layer_index(struct super_block *sb, struct vfsmount *lower);
 struct vfsmount *union_view(struct vfsmount *mnt, struct vfsmount *lower);
 struct vfsmount *union_view_rcu(struct vfsmount *mnt, struct vfsmount *lower);
+struct vfsmount *union_view_union(struct vfsmount *view);
 unsigned int union_view_flags(struct vfsmount *view, struct vfsmount *lower,
 			      struct vfsmount *top);
 void union_views_set_flags(struct vfsmount *top);
@@ -343,6 +325,29 @@ static inline bool union_below(const struct path *path)
 	       d_is_dir(path->dentry);
 }
 
+/* fs/union/layers.c */
+struct union_adoption *union_adopt_lowers(const struct path *mountpoint,
+					  struct vfsmount *top, int mnt_flags);
+void union_adoption_end(struct union_adoption *ua);
+bool union_adopted(const struct union_adoption *ua,
+		   const struct vfsmount *top, const struct path *lowers,
+		   unsigned int n);
+
+/* fs/union/redirect.c */
+int union_get_redirect(struct dentry *dentry, char **redirect);
+int union_set_redirect(struct vfsmount *mnt, struct dentry *dentry);
+int union_setxattr_sync(struct dentry *dentry, const char *name,
+			const void *value, size_t size, int flags);
+ssize_t union_listxattr(struct dentry *dentry, char *list, size_t size);
+
+/* fs/union/readdir.c */
+int union_iterate_dir(struct file *file, struct dir_context *ctx);
+int union_copyup_dir(const struct path *dir);
+int union_readdir_copyup(struct file *file);
+int union_getattr_dir(const struct path *dir, struct kstat *stat);
+int union_getattr_lower(const struct path *path, struct kstat *stat);
+int union_lower_nlink(struct super_block *sb, const struct path *lower);
+
 /* fs/namespace.c */
 bool mnt_hold_union_lower(struct vfsmount *mnt);
 void mnt_put_union_lower(struct vfsmount *mnt);
@@ -362,7 +367,7 @@ static inline bool union_sb_is_lower(struct super_block *sb)
 }
 
 /*
- * Where a walk found a lower non-directory: fs/union_file.c.  Hashed with
+ * Where a walk found a lower non-directory: fs/union/file.c.  Hashed with
  * the open files of lower objects, so that a copy-up made before the open
  * that follows the walk attaches its file is not missed (@copy).
  */
@@ -380,14 +385,13 @@ struct union_origin {
 /* fs/namei.c */
 const struct union_origin *union_walk_origin(const struct dentry *lower);
 
-/* fs/union_file.c */
+/* fs/union/file.c */
 struct union_name {
 	struct path where;	/* the copy, or the union directory */
 	struct qstr name;	/* the name there; empty for the copy */
 	bool gone;		/* no longer named in the union */
 };
 
-struct vfsmount *union_view_union(struct vfsmount *view);
 void union_origin_set(struct union_origin **origin, const struct path *parent,
 		      const struct qstr *name, struct dentry *lower);
 void union_origin_free(struct union_origin **origin);
@@ -406,11 +410,10 @@ void union_files_unlinked(const struct path *parent, const struct qstr *name,
 bool union_file_stat_path(struct file *file, struct path *path);
 int union_file_copyup(const struct path *path, struct path *copy);
 
-/* fs/union_copyup.c */
+/* fs/union/copyup.c */
 int union_copyup(const struct path *parent, const struct qstr *name,
 		 struct dentry **dentryp, const struct path *lower, loff_t len);
 int union_copy_xattrs(const struct path *lower, struct dentry *new);
-int union_do_mkdir(struct inode *dir, struct dentry *dentry, umode_t mode);
 struct file *union_copyup_stage(const struct union_origin *o,
 				const struct path *lower, loff_t len);
 int union_copyup_commit(const struct union_origin *o, const struct path *lower,
@@ -420,7 +423,7 @@ int union_change(const struct union_origin *o, const struct path *lower,
 		 loff_t len, int (*change)(const struct path *, void *),
 		 void *arg, __u32 events);
 
-/* The credentials a security module gives a copy (union_copyup.c). */
+/* The credentials a security module gives a copy. */
 struct union_cu_creds {
 	const struct cred *old;
 	struct cred *new;
@@ -430,6 +433,8 @@ int union_cu_creds_override(struct dentry *lower, struct union_cu_creds *cc);
 void union_cu_creds_revert(struct union_cu_creds *cc);
 int union_copyup_path(const struct path *path, struct path *copy);
 int union_root_copyup(const struct path *path, struct path *copy);
+
+/* fs/union/index.c */
 bool union_index_hides(const struct dentry *dir, const struct qstr *name);
 bool union_index_present(struct super_block *sb);
 bool union_index_holds(struct super_block *sb, const struct path *lower);
@@ -442,6 +447,7 @@ void union_drop_index(struct super_block *sb, struct inode *inode,
 int union_getattr_file(const struct path *path, struct kstat *stat);
 
 /* fs/namei.c */
+int union_do_mkdir(struct inode *dir, struct dentry *dentry, umode_t mode);
 int union_create_dir(struct inode *dir, struct dentry *dentry,
 		     const struct path *lower);
 int union_dir_copyup(const struct path *path, struct path *copy);

@@ -1,9 +1,14 @@
 #!/bin/bash
 # Build the UML kernel at every prefix of patches/$KERNEL/series: patch 1, patches
-# 1-2, ... so that the series is bisectable.  Uses a worktree of build/src
-# (build/series-check/src) and its own output directory
-# (build/series-check/uml); the main build is not touched.  ccache makes
-# the rebuilds cheap.  For a quicker check on a small x86_64 kernel:
+# 1-2, ... so that the series is bisectable, then boot each prefix's kernel
+# and run the tests of what exists at that point: $PATCHES/prefix-tests
+# names, per patch, the top layers the series supports from there on and
+# the tests to run with them (QUICK=1 PAIRS=cover); a prefix before the
+# first line is booted only.  SERIES_TESTS=0 builds without booting.
+# Uses a worktree of build/src (build/series-check/src) and its own output
+# directory (build/series-check/uml); the main build is not touched.
+# ccache makes the rebuilds cheap.  For a quicker check on a small x86_64
+# kernel (built, never booted):
 #   KARCH=x86_64 SERIES_CONFIG=build/x86.config SERIES_TARGET=vmlinux \
 #	scripts/check-series.sh
 #
@@ -29,7 +34,45 @@ die() { echo "check-series: $*" >&2; exit 1; }
 
 entries() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$series"; }
 
-stamp=$( (cat "$series" "$config"; entries | while read -r p files; do
+ptests=$PATCHES/prefix-tests
+boot=${SERIES_TESTS:-1}
+[ "${KARCH:-um}" = um ] || boot=0
+# The series' new files that a patch changes (a backport's) are copies in
+# the worktree, as in scripts/prepare-tree.sh; the others are links.
+copied=" $(for f in $(entries | awk '{ for (i = 2; i <= NF; i++) print $i }'); do
+	if grep -qxF "diff --git a/$f b/$f" "$PATCHES"/*.patch; then echo "$f"; fi
+done | tr '\n' ' ') "
+
+# The prefix-tests line of patch $1, or nothing.
+prefix_tests() {
+	[ -f "$ptests" ] || return 0
+	sed -e 's/#.*//' "$ptests" | awk -v p="$1" '$1 == p { $1 = ""; print }'
+}
+
+# Boot the kernel of prefix $1 (patch $2) and run the tests of its line.
+boot_prefix() {
+	local k=$1 line=$2 uppers tests res=$cb/tests-$1
+	if [ -z "$line" ]; then
+		UML_CPUS=1 "$top/scripts/uml-run" --kernel "$out/linux" --timeout 120 -- \
+			'grep -q " / " /proc/mounts && mount -t tmpfs none /mnt && umount /mnt' \
+			> "$cb/boot-$k.log" 2>&1 ||
+			die "the kernel of patches 1-$k does not boot (log: $cb/boot-$k.log)"
+		echo "  SERIES  [$k/$n] boots"
+		return
+	fi
+	read -r uppers tests <<< "$line"
+	# shellcheck disable=SC2086
+	if ! UML_KERNEL=$out/linux UML_CPUS=1 UPPERS=${uppers//,/ } RESULTS=$res \
+		QUICK=1 PAIRS=cover "$top/tools/testing/union/run" -j "${JOBS:-2}" \
+		$tests > "$cb/tests-$k.log" 2>&1; then
+		grep -v '^PASS\|^SKIP' "$cb/tests-$k.log" | tail -n 30 | sed 's/^/    | /' >&2
+		die "tests fail with patches 1-$k (log: $cb/tests-$k.log)"
+	fi
+	echo "  SERIES  [$k/$n] $(tail -n 1 "$cb/tests-$k.log") (${uppers//,/ })"
+}
+
+stamp=$( (cat "$series" "$config"; cat "$ptests" 2>/dev/null; echo "boot $boot"
+	entries | while read -r p files; do
 	cat "$PATCHES/$p"
 	for f in $files; do echo "== $f"; cat "$top/$f"; done
 done) | sha1sum | cut -d' ' -f1)
@@ -58,6 +101,7 @@ else
 fi
 
 k=0
+line=
 while read -r p files; do
 	k=$((k + 1))
 	git -C "$wt" apply --whitespace=nowarn "$PATCHES/$p" ||
@@ -65,7 +109,10 @@ while read -r p files; do
 	for f in $files; do
 		[ -e "$top/$f" ] || die "${PATCHES#"$top"/}/series names $f, which does not exist"
 		mkdir -p "$wt/$(dirname "$f")"
-		ln -sfn "$top/$f" "$wt/$f"
+		case $copied in
+		*" $f "*) rm -f "$wt/$f"; cp "$top/$f" "$wt/$f" ;;
+		*) ln -sfn "$top/$f" "$wt/$f" ;;
+		esac
 	done
 	echo "  SERIES  [$k/$n] $p"
 	log=$cb/build-$k.log
@@ -75,9 +122,16 @@ while read -r p files; do
 		die "the kernel does not build with patches 1-$k (up to $p); log: $log"
 	fi
 	rm -f "$log"
+	l=$(prefix_tests "$p")
+	[ -z "$l" ] || line=$l
+	[ "$boot" = 0 ] || boot_prefix "$k" "${line:-}"
 done < <(entries)
 
 echo "$stamp" > "$cb/.stamp-${KARCH:-um}"
-echo "  SERIES  all $n prefixes build"
+if [ "$boot" = 0 ]; then
+	echo "  SERIES  all $n prefixes build"
+else
+	echo "  SERIES  all $n prefixes build, boot and pass their tests"
+fi
 exit
 }

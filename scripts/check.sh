@@ -6,7 +6,7 @@
 #     checkpatch sees the kernel tree);
 #  2. sparse (make C=2) on the objects of our C files, in the main UML
 #     build directory (build/uml; already built by make kernel).
-#     SPARSE_OBJS="fs/union.o fs/namei.o" chooses them; by default they are
+#     SPARSE_OBJS="fs/union/copyup.o fs/namei.o" chooses them; by default they are
 #     the .c files the series adds or changes.  A warning fails the check
 #     when it is in a file the series adds, or on a line the series adds to
 #     an existing file; the kernel's own warnings elsewhere are ignored.

@@ -43,8 +43,8 @@
 #include <linux/statfs.h>
 #include <linux/xattr.h>
 
-#include "pnode.h"
-#include "union.h"
+#include "../pnode.h"
+#include "../union.h"
 
 #define UNION_LAYERS_VERSION	1
 #define UNION_LAYER_ID_SIZE	16

@@ -27,9 +27,9 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
-#include "internal.h"
-#include "mount.h"
-#include "union.h"
+#include "../internal.h"
+#include "../mount.h"
+#include "../union.h"
 
 /*
  * An open file of a lower object, hashed by that object's inode.

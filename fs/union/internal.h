@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Union mounts: what the files of fs/union/ share among themselves only.
+ * The interface to the rest of the VFS is fs/union.h.
+ */
+#ifndef _FS_UNION_INTERNAL_H
+#define _FS_UNION_INTERNAL_H
+
+struct dentry;
+struct file;
+struct inode;
+struct mutex;
+struct path;
+struct qstr;
+struct union_merged;
+struct union_mount;
+struct union_names;
+
+/* debug.c: the list of unions that /sys/kernel/debug/union/mounts shows */
+void union_debug_add(struct union_mount *um);
+void union_debug_del(struct union_mount *um);
+
+/* readdir.c: the name tables that a stack caches */
+void union_names_put(struct union_names *names);
+void union_merged_put(struct union_merged *m);
+
+/* copyup.c: the steps of a copy-up that the index reuses */
+struct mutex *union_copyup_lock(const struct inode *inode);
+struct file *union_copy_tmpfile(const struct path *parent,
+				const struct path *lower, loff_t len);
+struct dentry *union_copy_link(const struct path *parent,
+			       const struct qstr *name,
+			       const struct path *lower,
+			       struct dentry *src, bool *made);
+
+/* index.c: the copy-up of a lower file with several names */
+struct dentry *union_copyup_linked(const struct path *parent,
+				   const struct qstr *name,
+				   const struct path *lower, loff_t len,
+				   struct file *staged);
+
+#endif /* _FS_UNION_INTERNAL_H */

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Union mounts: the stacks of lower directories and helpers every part uses.
+ *
+ * A directory of a union that has directories of its name below it carries
+ * a union_dir stack of them, built by __lookup_union() in fs/namei.c and
+ * kept for the life of the dentry.  This file allocates, publishes and
+ * frees those stacks, and holds the helpers that run a step on the top
+ * layer as the union's creator.
+ */
+
+#include <linux/cred.h>
+#include <linux/dcache.h>
+#include <linux/fs.h>
+#include <linux/mount.h>
+#include <linux/slab.h>
+#include <linux/union.h>
+
+#include "internal.h"
+#include "../union.h"
+
+struct union_dir union_dir_none;
+
+struct union_dir *union_dir_alloc(unsigned int count)
+{
+	struct union_dir *ud;
+
+	ud = kzalloc(struct_size(ud, layers, count), GFP_KERNEL);
+	if (ud)
+		ud->count = count;
+	return ud;
+}
+
+void union_dir_free(struct union_dir *ud)
+{
+	unsigned int i;
+
+	if (!ud || ud == &union_dir_none)
+		return;
+	for (i = 0; i < ud->count; i++)
+		path_put(&ud->layers[i]);
+	union_names_put(ud->names);
+	union_merged_put(ud->merged);
+	/* RCU-walk may still be looking at the pointer it read. */
+	kfree_rcu(ud, rcu);
+}
+
+/*
+ * Make @ud the stack of @dentry unless another lookup got there first;
+ * returns false (and frees @ud) in that case.
+ */
+bool union_dir_publish(struct dentry *dentry, struct union_dir *ud)
+{
+	struct union_dir *old = NULL;
+
+	while (!try_cmpxchg(&dentry->d_union_dir, &old, ud)) {
+		/* A lower file's, from when the name was negative, gives way. */
+		if (!old->shows_lower) {
+			union_dir_free(ud);
+			return false;
+		}
+	}
+	union_dir_free(old);
+	return true;
+}
+
+/*
+ * @dentry, negative on the top layer, shows the lower non-directory
+ * @lower: keep it there, so that the next walks through the name step
+ * into it in RCU-walk mode instead of looking it up in every layer
+ * (step_into_union()).  The lower layers never change; whatever makes
+ * the name anything else on the top layer clears DCACHE_UNION_LOWER.
+ * Not for a file with several names: another of them may be copied up,
+ * and this one must then show the copy.
+ */
+void union_cache_lower(struct dentry *dentry, const struct path *lower)
+{
+	struct union_dir *ud;
+
+	if (union_linked(lower) || READ_ONCE(dentry->d_union_dir))
+		return;
+	ud = union_dir_alloc(1);
+	if (!ud)
+		return;
+	ud->shows_lower = true;
+	ud->layers[0] = *lower;
+	path_get(lower);
+	spin_lock(&dentry->d_lock);
+	if (d_is_negative(dentry) && !d_is_union_whiteout(dentry) &&
+	    !cmpxchg(&dentry->d_union_dir, NULL, ud)) {
+		dentry->d_flags |= DCACHE_UNION_LOWER;
+		ud = NULL;
+	}
+	spin_unlock(&dentry->d_lock);
+	union_dir_free(ud);
+}
+
+/*
+ * Called by __dentry_kill(): nobody else can see @dentry any more.  On
+ * other filesystems the word is their ->d_time.
+ */
+void d_union_release(struct dentry *dentry)
+{
+	struct union_dir *ud;
+
+	if (!(dentry->d_sb->s_iflags & SB_I_UNION_UPPER))
+		return;
+	ud = dentry->d_union_dir;
+	if (ud) {
+		dentry->d_union_dir = NULL;
+		union_dir_free(ud);
+	}
+}
+
+/*
+ * The lower layers have been consulted for @dentry and the result is
+ * recorded: its stack (or the absence of one) for a directory, nothing to
+ * find below for a negative dentry.  The lower layers never change, so
+ * this stays true until the dentry dies.
+ */
+void d_union_set_resolved(struct dentry *dentry)
+{
+	spin_lock(&dentry->d_lock);
+	dentry->d_flags |= DCACHE_UNION_RESOLVED;
+	spin_unlock(&dentry->d_lock);
+}
+
+/* The union's own work: with its creator's credentials, and quiet. */
+const struct cred *union_override_creds(struct super_block *sb)
+{
+	union_quiet_begin();
+	return override_creds(sb->s_union->creator_cred);
+}
+
+void union_revert_creds(const struct cred *old)
+{
+	revert_creds(old);
+	union_quiet_end();
+}
+
+void union_save_times(struct inode *inode, struct union_times *times)
+{
+	times->atime = inode_get_atime(inode);
+	times->mtime = inode_get_mtime(inode);
+}
+
+/* @dentry's inode is locked; the caller runs with the creator's creds. */
+void union_restore_times(struct dentry *dentry,
+			 const struct union_times *times)
+{
+	struct iattr attr = {
+		.ia_valid = ATTR_ATIME | ATTR_MTIME | ATTR_ATIME_SET |
+			    ATTR_MTIME_SET,
+		.ia_atime = times->atime,
+		.ia_mtime = times->mtime,
+	};
+
+	/* Only the times are at stake: a failure is not worth failing for. */
+	notify_change(&nop_mnt_idmap, dentry, &attr, NULL);
+}
+
