@@ -61,6 +61,13 @@ static inline bool union_xattr_name(const char *name)
 #define UNION_VIEW_FLAGS \
 	(MNT_NOSUID | MNT_NODEV | MNT_NOEXEC | MNT_NOSYMFOLLOW)
 
+/* What unlink() does after union_unlink() (fs/union/dirops.c). */
+enum union_unlink_next {
+	UNION_UNLINK_VFS,	/* vfs_unlink() the top layer's entry */
+	UNION_UNLINK_DONE,	/* nothing: the name was whited out */
+	UNION_UNLINK_COPYUP,	/* copy the file up, unlocked, and retry */
+};
+
 #ifdef CONFIG_UNION_MOUNT
 
 /* More lowers than this are refused at mount time with -EINVAL. */
@@ -446,7 +453,53 @@ void union_drop_index(struct super_block *sb, struct inode *inode,
 		      const char *name);
 int union_getattr_file(const struct path *path, struct kstat *stat);
 
+/* fs/union/dirops.c */
+int union_may_create(const struct path *parent, const struct qstr *name,
+		     struct dentry *dentry);
+int union_whiteout(const struct path *parent, const struct qstr *name);
+int union_rename_whiteout(struct renamedata *rd,
+			  const struct path *old_parent,
+			  const struct qstr *old_name);
+int union_unlink(const struct path *parent, const struct qstr *name,
+		 struct dentry *dentry, bool *whiteout,
+		 enum union_unlink_next *next);
+unsigned int union_dirop_flags(const struct path *parent,
+			       unsigned int flags);
+int union_rmdir(const struct path *parent, const struct qstr *name,
+		struct dentry **dentryp, bool *whiteout);
+int union_rename_source(const struct path *parent,
+			const struct qstr *name, struct dentry **dentryp,
+			bool *whiteout, bool *copyup);
+int union_rename_target(const struct path *parent,
+			const struct qstr *name, struct dentry *source,
+			struct dentry **targetp, unsigned int flags,
+			bool *copyup);
+int union_rename_redirect(const struct path *new_parent,
+			  struct dentry *dentry);
+
 /* fs/namei.c */
+/*
+ * How __lookup_union() may go about a name: UNION_LOCKED, the caller holds
+ * the parent's i_rwsem exclusive and write access to its mount;
+ * UNION_BELOW, a lower directory may stay below (union_anchor()).
+ */
+#define UNION_LOCKED	0x1
+#define UNION_BELOW	0x2
+
+int __lookup_union(const struct path *parent, const struct qstr *name,
+		   struct dentry **dentryp, struct path *lower, unsigned int how);
+
+/* Does the top layer's @dentry already say all there is to say? */
+static inline bool union_resolved(const struct dentry *dentry)
+{
+	unsigned int flags = READ_ONCE(dentry->d_flags);
+
+	if (flags & (DCACHE_UNION_RESOLVED | DCACHE_UNION_WHITEOUT))
+		return true;
+	/* A non-directory on top hides whatever is below it. */
+	return !d_flags_negative(flags) && !d_is_dir(dentry);
+}
+
 int union_do_mkdir(struct inode *dir, struct dentry *dentry, umode_t mode);
 int union_create_dir(struct inode *dir, struct dentry *dentry,
 		     const struct path *lower);

@@ -26,7 +26,7 @@ die() { echo "prepare-tree: $*" >&2; exit 1; }
 [ -r "$tarball" ] || die "$tarball missing: install linux-source-$KERNEL (make deps)"
 
 tree_version() {
-	make -s -C "$1" kernelversion 2>/dev/null
+	make -s --no-print-directory -C "$1" kernelversion 2>/dev/null
 }
 
 # Files the series adds, as "patch file..." lines in the series file.
