@@ -19,7 +19,7 @@ UML_CPUS ?= 1
 endif
 PATCHES ?= $(CURDIR)/patches/$(KERNEL)
 UML_KERNEL ?= $(KBUILD)/uml/linux
-export KERNEL KBUILD PATCHES UML_CPUS UML_KERNEL
+export KERNEL KBUILD PATCHES UML_CPUS UML_KERNEL SMP_CONFIG
 
 # The objects of the existing C files the series changes.
 NOUNION_OBJS = $(shell git -C $(KBUILD)/src diff --name-only base -- '*.c' | \

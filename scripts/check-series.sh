@@ -26,7 +26,9 @@ cb=$KBUILD/series-check
 wt=$cb/src
 out=$cb/${KARCH:-um}
 target=${SERIES_TARGET:-linux}
-config=${SERIES_CONFIG:-$top/configs/uml.config}
+# The main build's configuration (make exports SMP_CONFIG for mainline),
+# so that ccache serves the prefixes what the main build compiled.
+config=${SERIES_CONFIG:-$top/configs/uml.config${SMP_CONFIG:+ $top/$SMP_CONFIG}}
 
 die() { echo "check-series: $*" >&2; exit 1; }
 
@@ -53,7 +55,7 @@ prefix_tests() {
 boot_prefix() {
 	local k=$1 line=$2 uppers tests res=$cb/tests-$1
 	if [ -z "$line" ]; then
-		UML_CPUS=1 "$top/scripts/uml-run" --kernel "$out/linux" --timeout 120 -- \
+		"$top/scripts/uml-run" --kernel "$out/linux" --timeout 120 -- \
 			'grep -q " / " /proc/mounts && mount -t tmpfs none /mnt && umount /mnt' \
 			> "$cb/boot-$k.log" 2>&1 ||
 			die "the kernel of patches 1-$k does not boot (log: $cb/boot-$k.log)"
@@ -62,7 +64,7 @@ boot_prefix() {
 	fi
 	read -r uppers tests <<< "$line"
 	# shellcheck disable=SC2086
-	if ! UML_KERNEL=$out/linux UML_CPUS=1 UPPERS=${uppers//,/ } RESULTS=$res \
+	if ! UML_KERNEL=$out/linux UPPERS=${uppers//,/ } RESULTS=$res \
 		QUICK=1 PAIRS=cover "$top/tools/testing/union/run" -j "${JOBS:-2}" \
 		$tests > "$cb/tests-$k.log" 2>&1; then
 		grep -v '^PASS\|^SKIP' "$cb/tests-$k.log" | tail -n 30 | sed 's/^/    | /' >&2
@@ -71,7 +73,7 @@ boot_prefix() {
 	echo "  SERIES  [$k/$n] $(tail -n 1 "$cb/tests-$k.log") (${uppers//,/ })"
 }
 
-stamp=$( (cat "$series" "$config"; cat "$ptests" 2>/dev/null; echo "boot $boot"
+stamp=$( (cat "$series" $config; cat "$ptests" 2>/dev/null; echo "boot $boot"
 	entries | while read -r p files; do
 	cat "$PATCHES/$p"
 	for f in $files; do echo "== $f"; cat "$top/$f"; done
@@ -116,7 +118,8 @@ while read -r p files; do
 	done
 	echo "  SERIES  [$k/$n] $p"
 	log=$cb/build-$k.log
-	if ! BUILD=$cb "$top/scripts/build-kernel.sh" "$out" "$config" \
+	# shellcheck disable=SC2086
+	if ! BUILD=$cb "$top/scripts/build-kernel.sh" "$out" $config \
 		-- "$target" < /dev/null > "$log" 2>&1; then
 		tail -n 30 "$log" | sed 's/^/    | /' >&2
 		die "the kernel does not build with patches 1-$k (up to $p); log: $log"

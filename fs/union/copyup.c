@@ -326,12 +326,13 @@ static struct file *union_tmpfile_open(const struct path *parent)
 }
 
 /*
- * The regular file @lower as an unnamed file on the top layer, data and
- * attributes complete and on stable storage, @len bytes of data long.
+ * The regular file @cu->lower as an unnamed file on the top layer, data
+ * and attributes complete and on stable storage, @cu->len bytes long.
  */
-struct file *union_copy_tmpfile(const struct path *parent,
-				const struct path *lower, loff_t len)
+struct file *union_copy_tmpfile(const struct union_copyup_ctx *cu)
 {
+	const struct path *parent = cu->parent, *lower = cu->lower;
+	loff_t len = cu->len;
 	struct union_cu_creds cc;
 	struct file *in, *out;
 	int err;
@@ -420,16 +421,17 @@ static int union_copy_special(struct inode *dir, struct dentry *dentry,
 }
 
 /*
- * Put the copy of @lower in place as @name of @parent: link @src (a
- * complete regular file: the O_TMPFILE, or the copy's index entry) or make
- * the special file.  Another task may have put something there first;
- * whatever it is, it is the answer, and *@made (if given) says false.
+ * Put the copy of @cu->lower in place as @cu->name of @cu->parent: link
+ * @src (a complete regular file: the O_TMPFILE, or the copy's index
+ * entry) or make the special file.  Another task may have put something
+ * there first; whatever it is, it is the answer, and *@made (if given)
+ * says false.
  */
-struct dentry *union_copy_link(const struct path *parent,
-			       const struct qstr *name,
-			       const struct path *lower,
+struct dentry *union_copy_link(const struct union_copyup_ctx *cu,
 			       struct dentry *src, bool *made)
 {
+	const struct path *parent = cu->parent;
+	const struct qstr *name = cu->name;
 	struct inode *dir = d_inode(parent->dentry);
 	struct union_times times;
 	struct dentry *dentry;
@@ -453,7 +455,7 @@ struct dentry *union_copy_link(const struct path *parent,
 	if (!err && src)
 		err = vfs_link(src, &nop_mnt_idmap, dir, dentry, NULL);
 	else if (!err)
-		err = union_copy_special(dir, dentry, lower);
+		err = union_copy_special(dir, dentry, cu->lower);
 	union_restore_times(parent->dentry, &times);
 	if (!err && WARN_ON_ONCE(d_is_negative(dentry)))
 		err = -EIO;
@@ -471,15 +473,17 @@ out:
 }
 
 /*
- * union_copyup() with, for a regular file, the unnamed copy @staged made
- * already (or NULL).  A staged copy is linked only where no copy has been
- * made meanwhile, which may have been changed since: -ESTALE, and the
- * caller starts again from the copy that is there.
+ * union_copyup() with, for a regular file, the unnamed copy @cu->staged
+ * made already (or NULL).  A staged copy is linked only where no copy has
+ * been made meanwhile, which may have been changed since: -ESTALE, and
+ * the caller starts again from the copy that is there.
  */
-static int __union_copyup(const struct path *parent, const struct qstr *name,
-			  struct dentry **dentryp, const struct path *lower,
-			  loff_t len, struct file *staged)
+static int __union_copyup(struct union_copyup_ctx *cu,
+			  struct dentry **dentryp)
 {
+	const struct path *parent = cu->parent, *lower = cu->lower;
+	const struct qstr *name = cu->name;
+	struct file *staged = cu->staged;
 	struct inode *linode = d_inode(lower->dentry);
 	struct mutex *lock = union_copyup_lock(linode);
 	const struct cred *old_cred;
@@ -499,13 +503,13 @@ static int __union_copyup(const struct path *parent, const struct qstr *name,
 		goto out_unlock;
 	}
 	old_cred = union_override_creds(parent->mnt->mnt_sb);
-	if (len < 0 || len > i_size_read(linode))
-		len = i_size_read(linode);
+	if (cu->len < 0 || cu->len > i_size_read(linode))
+		cu->len = i_size_read(linode);
 	/* A staged copy's start was traced when it was made. */
 	if (!staged)
-		trace_union_copyup_start(parent->dentry, name, linode, len);
+		trace_union_copyup_start(parent->dentry, name, linode, cu->len);
 	if (union_linked(lower)) {
-		dentry = union_copyup_linked(parent, name, lower, len, staged);
+		dentry = union_copyup_linked(cu);
 		/* Linked from the index: the copy of @lower, whoever made it. */
 		made = true;
 		/* A top without trusted xattrs: one copy per name, then. */
@@ -514,14 +518,13 @@ static int __union_copyup(const struct path *parent, const struct qstr *name,
 		made = false;
 	}
 	if (S_ISREG(linode->i_mode) && !tmp) {
-		tmp = union_copy_tmpfile(parent, lower, len);
+		tmp = union_copy_tmpfile(cu);
 		if (IS_ERR(tmp)) {
 			err = PTR_ERR(tmp);
 			goto out_creds;
 		}
 	}
-	dentry = union_copy_link(parent, name, lower,
-				 tmp ? tmp->f_path.dentry : NULL, &made);
+	dentry = union_copy_link(cu, tmp ? tmp->f_path.dentry : NULL, &made);
 	if (tmp != staged)
 		fput(tmp);
 	if (staged && !IS_ERR(dentry) && !made) {
@@ -574,7 +577,11 @@ out_unlock:
 int union_copyup(const struct path *parent, const struct qstr *name,
 		 struct dentry **dentryp, const struct path *lower, loff_t len)
 {
-	return __union_copyup(parent, name, dentryp, lower, len, NULL);
+	struct union_copyup_ctx cu = {
+		.parent = parent, .name = name, .lower = lower, .len = len,
+	};
+
+	return __union_copyup(&cu, dentryp);
 }
 
 /*
@@ -593,16 +600,19 @@ struct file *union_copyup_stage(const struct union_origin *o,
 {
 	struct inode *linode = d_inode(lower->dentry);
 	struct qstr name = QSTR_INIT(o->name, o->len);
+	struct union_copyup_ctx cu = {
+		.parent = &o->parent, .name = &name, .lower = lower, .len = len,
+	};
 	const struct cred *old_cred;
 	struct file *tmp;
 
 	if (WARN_ON_ONCE(!S_ISREG(linode->i_mode) || o->lower != lower->dentry))
 		return ERR_PTR(-EIO);
 	old_cred = union_override_creds(o->parent.mnt->mnt_sb);
-	if (len < 0 || len > i_size_read(linode))
-		len = i_size_read(linode);
-	trace_union_copyup_start(o->parent.dentry, &name, linode, len);
-	tmp = union_copy_tmpfile(&o->parent, lower, len);
+	if (cu.len < 0 || cu.len > i_size_read(linode))
+		cu.len = i_size_read(linode);
+	trace_union_copyup_start(o->parent.dentry, &name, linode, cu.len);
+	tmp = union_copy_tmpfile(&cu);
 	union_revert_creds(old_cred);
 	if (IS_ERR(tmp)) {
 		trace_union_copyup_end(o->parent.dentry, &name, NULL,
@@ -630,6 +640,10 @@ int union_copyup_commit(const struct union_origin *o, const struct path *lower,
 {
 	struct dentry *parent = o->parent.dentry;
 	struct qstr name = QSTR_INIT(o->name, o->len);
+	struct union_copyup_ctx cu = {
+		.parent = &o->parent, .name = &name, .lower = lower, .len = -1,
+		.staged = staged,
+	};
 	struct dentry *dentry;
 	int err;
 
@@ -644,7 +658,7 @@ int union_copyup_commit(const struct union_origin *o, const struct path *lower,
 				     parent);
 	if (IS_ERR(dentry))
 		return PTR_ERR(dentry);
-	err = __union_copyup(&o->parent, &name, &dentry, lower, -1, staged);
+	err = __union_copyup(&cu, &dentry);
 	if (err) {
 		dput(dentry);
 		return err == -ENOENT ? -ESTALE : err;

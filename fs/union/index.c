@@ -169,20 +169,19 @@ static int union_index_account(struct dentry *copy)
 }
 
 /*
- * Link @entry, the index entry of @name's lower file, at @name in @parent,
- * and count that name as linked up.  Returns the new dentry, or the one
- * another task put there (*@made false).  The caller holds the lower
- * file's copy-up mutex.
+ * Link @entry, the index entry of @cu->lower, at @cu->name in
+ * @cu->parent, and count that name as linked up.  Returns the new
+ * dentry, or the one another task put there (*@made false).  The caller
+ * holds the lower file's copy-up mutex.
  */
-static struct dentry *union_link_up(const struct path *parent,
-				    const struct qstr *name,
+static struct dentry *union_link_up(const struct union_copyup_ctx *cu,
 				    struct dentry *entry, bool *made)
 {
 	struct dentry *dentry;
 	int err;
 
 	*made = false;
-	dentry = union_copy_link(parent, name, NULL, entry, made);
+	dentry = union_copy_link(cu, entry, made);
 	if (IS_ERR(dentry) || !*made)
 		return dentry;
 	err = union_index_account(dentry);
@@ -231,6 +230,9 @@ struct dentry *union_lookup_linked(const struct path *parent,
 				   const struct qstr *name,
 				   const struct path *lower)
 {
+	struct union_copyup_ctx cu = {
+		.parent = parent, .name = name, .lower = lower, .len = -1,
+	};
 	struct inode *linode = d_inode(lower->dentry);
 	struct mutex *lock = union_copyup_lock(linode);
 	struct super_block *sb = parent->dentry->d_sb;
@@ -250,7 +252,7 @@ struct dentry *union_lookup_linked(const struct path *parent,
 		dentry = ERR_PTR(err);
 		goto out;
 	}
-	dentry = union_link_up(parent, name, entry, &made);
+	dentry = union_link_up(&cu, entry, &made);
 	mutex_unlock(lock);
 out:
 	if (IS_ERR(entry))
@@ -303,16 +305,15 @@ out:
 }
 
 /*
- * Copy up @lower, a lower file with several names, to @name in @parent:
- * through the index, where its copy is made first unless another name
- * made it already.
+ * Copy up @cu->lower, a lower file with several names, to @cu->name in
+ * @cu->parent: through the index, where its copy is made first unless
+ * another name made it already.
  */
-struct dentry *union_copyup_linked(const struct path *parent,
-				   const struct qstr *name,
-				   const struct path *lower, loff_t len,
-				   struct file *staged)
+struct dentry *union_copyup_linked(const struct union_copyup_ctx *cu)
 {
+	const struct path *parent = cu->parent, *lower = cu->lower;
 	struct super_block *sb = parent->dentry->d_sb;
+	struct file *staged = cu->staged;
 	char iname[UNION_INDEX_NAME_MAX];
 	struct dentry *dir, *entry;
 	struct file *tmp = NULL;
@@ -344,7 +345,7 @@ struct dentry *union_copyup_linked(const struct path *parent,
 	if (d_is_positive(entry))
 		goto link_up;
 	dput(entry);
-	tmp = staged ?: union_copy_tmpfile(parent, lower, len);
+	tmp = staged ?: union_copy_tmpfile(cu);
 	if (IS_ERR(tmp)) {
 		entry = ERR_CAST(tmp);
 		goto out_dir;
@@ -372,7 +373,7 @@ link_up:
 		struct dentry *dentry;
 		bool made;
 
-		dentry = union_link_up(parent, name, entry, &made);
+		dentry = union_link_up(cu, entry, &made);
 		/*
 		 * A staged copy that did not get its name must not stay for
 		 * the other names: its call has failed.

@@ -24,19 +24,28 @@ void union_debug_del(struct union_mount *um);
 void union_names_put(struct union_names *names);
 void union_merged_put(struct union_merged *m);
 
+/*
+ * One copy-up: @len bytes of the lower object @lower become @name in
+ * @parent, a directory of the top layer.  @staged is the unnamed copy
+ * that a staged change made already (union_copyup_stage()), or NULL.
+ * Set up by the caller; @len, -1 for all of the data, is made the
+ * object's size or less before the steps, which only read the context.
+ */
+struct union_copyup_ctx {
+	const struct path *parent;
+	const struct qstr *name;
+	const struct path *lower;
+	loff_t len;
+	struct file *staged;
+};
+
 /* copyup.c: the steps of a copy-up that the index reuses */
 struct mutex *union_copyup_lock(const struct inode *inode);
-struct file *union_copy_tmpfile(const struct path *parent,
-				const struct path *lower, loff_t len);
-struct dentry *union_copy_link(const struct path *parent,
-			       const struct qstr *name,
-			       const struct path *lower,
+struct file *union_copy_tmpfile(const struct union_copyup_ctx *cu);
+struct dentry *union_copy_link(const struct union_copyup_ctx *cu,
 			       struct dentry *src, bool *made);
 
 /* index.c: the copy-up of a lower file with several names */
-struct dentry *union_copyup_linked(const struct path *parent,
-				   const struct qstr *name,
-				   const struct path *lower, loff_t len,
-				   struct file *staged);
+struct dentry *union_copyup_linked(const struct union_copyup_ctx *cu);
 
 #endif /* _FS_UNION_INTERNAL_H */
