@@ -36,6 +36,7 @@ me_email=$(git -C "$top" config user.email || true)
 [ -n "$me_name" ] && [ -n "$me_email" ] ||
 	die "no identity: set git config user.name and user.email; the patches go out as their author, with your Signed-off-by"
 me="$me_name <$me_email>"
+me_sed=$(printf '%s' "$me" | sed 's/[&|\\]/\\&/g')
 
 stamp=$( (cat "$series"; entries | while read -r p files; do
 	cat "$PATCHES/$p"
@@ -76,6 +77,9 @@ while read -r p files; do
 	subject=$(sed -n 's/^Subject: //p' "$tmp/info")
 	date=$(sed -n 's/^Date: //p' "$tmp/info")
 	[ -n "$subject" ] || die "${PATCHES#"$top"/}/$p has no Subject: line (it must be git format-patch output)"
+	# So is the MAINTAINERS entry's maintainer: the sender, too.
+	sed -i "s|^+M:\tUnion Mounts Developers <union-mounts@localhost>\$|+M:\t$me_sed|" \
+		"$tmp/diff"
 	if [ -s "$tmp/diff" ]; then
 		git -C "$wt" apply --index --whitespace=nowarn "$tmp/diff" ||
 			die "${PATCHES#"$top"/}/$p does not apply"

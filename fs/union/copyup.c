@@ -795,4 +795,3 @@ int union_copyup_path(const struct path *path, struct path *copy)
 	err = union_file_copyup(path, copy);
 	return err == -ENOENT ? -EROFS : err;
 }
-

@@ -130,4 +130,3 @@ static int __init union_debugfs_init(void)
 }
 late_initcall(union_debugfs_init);
 #endif
-

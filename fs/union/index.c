@@ -407,4 +407,3 @@ int union_getattr_file(const struct path *path, struct kstat *stat)
 	stat->nlink = stat->nlink - 1 + pending;
 	return 0;
 }
-

@@ -994,4 +994,3 @@ void union_sb_release(struct super_block *sb)
 		kfree_rcu(um, rcu);
 	}
 }
-

@@ -1317,4 +1317,3 @@ int union_iterate_dir(struct file *file, struct dir_context *ctx)
 	ctx->pos = ur.ctx.pos;
 	return err ?: ur.err;
 }
-

@@ -197,4 +197,3 @@ out:
 		kvfree(buf);
 	return len;
 }
-

@@ -158,4 +158,3 @@ void union_restore_times(struct dentry *dentry,
 	/* Only the times are at stake: a failure is not worth failing for. */
 	notify_change(&nop_mnt_idmap, dentry, &attr, NULL);
 }
-
