@@ -16,6 +16,7 @@ SMP_CONFIG = configs/smp.config
 else
 KBUILD  ?= $(BUILD)/$(KERNEL)
 UML_CPUS ?= 1
+SMP_CONFIG =
 endif
 PATCHES ?= $(CURDIR)/patches/$(KERNEL)
 UML_KERNEL ?= $(KBUILD)/uml/linux
@@ -105,7 +106,7 @@ test: all check build-nounion test-backport
 BACKPORT ?= 6.12
 BACKPORT_TESTS ?= 010 022 033 054 065 100 102 160 190 200 210
 # (The sub-make works out its own KBUILD, PATCHES and UML_*.)
-BACKPORT_MAKE = env -u KBUILD -u PATCHES -u UML_CPUS -u UML_KERNEL \
+BACKPORT_MAKE = env -u KBUILD -u PATCHES -u UML_CPUS -u UML_KERNEL -u SMP_CONFIG \
 	$(MAKE) KERNEL=$(BACKPORT)
 test-backport:
 ifneq ($(KERNEL),$(BACKPORT))
