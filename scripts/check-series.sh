@@ -119,7 +119,7 @@ while read -r p files; do
 	echo "  SERIES  [$k/$n] $p"
 	log=$cb/build-$k.log
 	# shellcheck disable=SC2086
-	if ! BUILD=$cb "$top/scripts/build-kernel.sh" "$out" $config \
+	if ! BUILD=$cb KBUILD=$cb "$top/scripts/build-kernel.sh" "$out" $config \
 		-- "$target" < /dev/null > "$log" 2>&1; then
 		tail -n 30 "$log" | sed 's/^/    | /' >&2
 		die "the kernel does not build with patches 1-$k (up to $p); log: $log"
