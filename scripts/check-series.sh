@@ -21,7 +21,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
 . "$top/scripts/kernel-env.sh"
 src=$KBUILD/src
-series=$PATCHES/series
+. "$top/scripts/series-lib.sh"
 cb=$KBUILD/series-check
 wt=$cb/src
 out=$cb/${KARCH:-um}
@@ -34,15 +34,20 @@ die() { echo "check-series: $*" >&2; exit 1; }
 
 [ -e "$src/.git" ] || die "no $src: run make prepare first"
 
-entries() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$series"; }
+entries() { series_entries; }
 
 ptests=$PATCHES/prefix-tests
 boot=${SERIES_TESTS:-1}
 [ "${KARCH:-um}" = um ] || boot=0
-# The series' new files that a patch changes (a backport's) are copies in
-# the worktree, as in scripts/prepare-tree.sh; the others are links.
-copied=" $(for f in $(entries | awk '{ for (i = 2; i <= NF; i++) print $i }'); do
-	if grep -qxF "diff --git a/$f b/$f" "$PATCHES"/*.patch; then echo "$f"; fi
+# The series' new files that a backport's patch changes are copies in
+# the worktree, as in scripts/prepare-tree.sh; so are those that later
+# patches change by steps (from the version that adds them); the others
+# are links.
+copied=" $(for f in $(series_new_files); do
+	for q in $(series_patches); do
+		series_is_step "$q" "$f" && continue
+		if grep -qxF "diff --git a/$f b/$f" "$PATCHES/$q"; then echo "$f"; break; fi
+	done
 done | tr '\n' ' ') "
 
 # The prefix-tests line of patch $1, or nothing.
@@ -76,7 +81,7 @@ boot_prefix() {
 stamp=$( (cat "$series" $config; cat "$ptests" 2>/dev/null; echo "boot $boot"
 	entries | while read -r p files; do
 	cat "$PATCHES/$p"
-	for f in $files; do echo "== $f"; cat "$top/$f"; done
+	for f in $(series_adds "$p"); do echo "== $f"; cat "$top/$f"; done
 done) | sha1sum | cut -d' ' -f1)
 if [ "$(cat "$cb/.stamp-${KARCH:-um}" 2>/dev/null)" = "$stamp" ]; then
 	echo "  SERIES  every prefix builds (unchanged since the last check)"
@@ -99,25 +104,34 @@ else
 	# Only the files the last check changed are rewritten, so only
 	# they are rebuilt.
 	git -C "$wt" reset -q --hard base
-	git -C "$wt" clean -q -f -d
+	git -C "$wt" clean -q -f -d -x
 fi
 
 k=0
 line=
-while read -r p files; do
+while read -r p _; do
 	k=$((k + 1))
 	git -C "$wt" apply --whitespace=nowarn "$PATCHES/$p" ||
 		die "prefix $k: ${PATCHES#"$top"/}/$p does not apply"
-	for f in $files; do
+	for f in $(series_adds "$p"); do
 		[ -e "$top/$f" ] || die "${PATCHES#"$top"/}/series names $f, which does not exist"
 		mkdir -p "$wt/$(dirname "$f")"
+		rm -f "$wt/$f"
+		if series_has_steps "$f"; then
+			series_first_version "$f" "$wt/$f" ||
+				die "$f: the steps of later patches do not apply to it"
+			continue
+		fi
 		case $copied in
-		*" $f "*) rm -f "$wt/$f"; cp "$top/$f" "$wt/$f" ;;
+		*" $f "*) cp "$top/$f" "$wt/$f" ;;
 		*) ln -sfn "$top/$f" "$wt/$f" ;;
 		esac
 	done
 	echo "  SERIES  [$k/$n] $p"
 	log=$cb/build-$k.log
+	# A patch may add Kconfig options: configure every prefix afresh
+	# (build-kernel.sh would keep the last prefix's .config).
+	rm -f "$out/.frag-sum"
 	# shellcheck disable=SC2086
 	if ! BUILD=$cb KBUILD=$cb "$top/scripts/build-kernel.sh" "$out" $config \
 		-- "$target" < /dev/null > "$log" 2>&1; then
@@ -125,11 +139,21 @@ while read -r p files; do
 		die "the kernel does not build with patches 1-$k (up to $p); log: $log"
 	fi
 	rm -f "$log"
+	if grep -q '^config UNION_MOUNT$' "$wt/fs/Kconfig" &&
+		! grep -qx 'CONFIG_UNION_MOUNT=y' "$out/.config"; then
+		die "patches 1-$k: the kernel was built without CONFIG_UNION_MOUNT"
+	fi
 	l=$(prefix_tests "$p")
 	[ -z "$l" ] || line=$l
 	[ "$boot" = 0 ] || boot_prefix "$k" "${line:-}"
 done < <(entries)
 
+# The steps lead to this repository's files.
+for f in $(series_new_files); do
+	series_has_steps "$f" || continue
+	cmp -s "$top/$f" "$wt/$f" ||
+		die "$f: the series' steps do not end at this repository's file"
+done
 echo "$stamp" > "$cb/.stamp-${KARCH:-um}"
 if [ "$boot" = 0 ]; then
 	echo "  SERIES  all $n prefixes build"

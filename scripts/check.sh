@@ -21,14 +21,14 @@ build=${BUILD:-$top/build}
 . "$top/scripts/kernel-env.sh"
 src=$KBUILD/src
 out=${KBUILD_OUT:-$KBUILD/uml}
-series=$PATCHES/series
+. "$top/scripts/series-lib.sh"
 
 die() { echo "check: $*" >&2; exit 2; }
 [ -e "$src/.git" ] || die "no $src: run make prepare first"
 
-entries() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$series"; }
+entries() { series_entries; }
 patches=$(entries | awk '{ print $1 }')
-newfiles=$(entries | awk '{ for (i = 2; i <= NF; i++) print $i }')
+newfiles=$(series_new_files)
 failed=0
 
 # --- checkpatch ------------------------------------------------------------

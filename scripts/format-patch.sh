@@ -3,7 +3,8 @@
 #
 # In a worktree of build/src checked out at the "base" tag (the pristine
 # kernel), each entry of the series ("patchfile [newfile...]") becomes one
-# commit: the patch's hunks plus the new files it lists, with the patch's
+# commit: the patch's hunks (steps included) plus the new files it adds
+# (without later patches' steps, scripts/series-lib.sh), with the patch's
 # own header (From, Date, Subject, body) as author and message.  Then
 # "git format-patch base" writes the series, and a second worktree at base
 # checks that "git am" applies it and gives the very same tree.
@@ -16,7 +17,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
 . "$top/scripts/kernel-env.sh"
 src=$KBUILD/src
-series=$PATCHES/series
+. "$top/scripts/series-lib.sh"
 wt=$KBUILD/format-patch/tree
 vt=$KBUILD/format-patch/verify
 out=$KBUILD/series
@@ -27,7 +28,7 @@ die() { echo "format-patch: $*" >&2; exit 1; }
 git -C "$src" rev-parse -q --verify 'base^{commit}' >/dev/null ||
 	die "$src has no base tag"
 
-entries() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$series"; }
+entries() { series_entries; }
 
 # The series goes out under the identity of whoever runs this: git's
 # user.name and user.email, as the author and in the Signed-off-by line.
@@ -40,7 +41,7 @@ me_sed=$(printf '%s' "$me" | sed 's/[&|\\]/\\&/g')
 
 stamp=$( (cat "$series"; entries | while read -r p files; do
 	cat "$PATCHES/$p"
-	for f in $files; do echo "== $f"; cat "$top/$f"; done
+	for f in $(series_adds "$p"); do echo "== $f"; cat "$top/$f"; done
 done; echo "$me"; cat "$PATCHES/cover-letter" 2>/dev/null) | sha1sum | cut -d' ' -f1)
 if [ "$(cat "$out/.stamp" 2>/dev/null)" = "$stamp" ]; then
 	echo "  SERIES  $out is up to date"
@@ -84,10 +85,11 @@ while read -r p files; do
 		git -C "$wt" apply --index --whitespace=nowarn "$tmp/diff" ||
 			die "${PATCHES#"$top"/}/$p does not apply"
 	fi
-	for f in $files; do
+	for f in $(series_adds "$p"); do
 		[ -f "$top/$f" ] || die "${PATCHES#"$top"/}/series: $p lists $f, which does not exist"
 		mkdir -p "$wt/$(dirname "$f")"
-		cp "$top/$f" "$wt/$f"
+		series_first_version "$f" "$wt/$f" ||
+			die "$f: the steps of later patches do not apply to it"
 		git -C "$wt" add -f "$f"
 	done
 	# The patch files' own sign-offs are placeholders: the sender's.
@@ -136,6 +138,10 @@ git -C "$vt" -c user.name=verify -c user.email=verify@localhost \
 	am -q $(ls "$out"/*.patch | grep -v /0000-cover-letter.patch) || die "git am of $out/*.patch onto base failed"
 [ "$(git -C "$vt" rev-parse 'HEAD^{tree}')" = "$(git -C "$wt" rev-parse 'HEAD^{tree}')" ] ||
 	die "git am of the series gives a different tree"
+for f in $(series_new_files); do
+	cmp -s "$src/$f" "$vt/$f" ||
+		die "$f: the series ends with another file than $src's"
+done
 echo "  VERIFY  git am onto base: applies, same tree"
 echo "$stamp" > "$out/.stamp"
 exit

@@ -18,7 +18,7 @@ build=${BUILD:-$top/build}
 . "$top/scripts/kernel-env.sh"
 src=$KBUILD/src
 tarball=${LINUX_TARBALL:-/usr/src/linux-source-$KERNEL.tar.xz}
-series=$PATCHES/series
+. "$top/scripts/series-lib.sh"
 want=$(cat "$PATCHES/BASE")
 
 die() { echo "prepare-tree: $*" >&2; exit 1; }
@@ -29,20 +29,18 @@ tree_version() {
 	make -s --no-print-directory -C "$1" kernelversion 2>/dev/null
 }
 
-# Files the series adds, as "patch file..." lines in the series file.
-series_entries() {
-	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$series"
-}
-new_files() { series_entries | awk '{ for (i = 2; i <= NF; i++) print $i }'; }
-# The new files some patch changes: copied, not linked.
+# The new files a backport's patch changes (not by steps): copied, not
+# linked.
 copied_files() {
-	local f patches
-	patches=$(series_entries | awk -v d="$PATCHES" '{ print d "/" $1 }')
-	for f in $(new_files); do
-		# shellcheck disable=SC2086
-		if grep -qxF "diff --git a/$f b/$f" $patches; then
-			echo "$f"
-		fi
+	local f p
+	for f in $(series_new_files); do
+		for p in $(series_patches); do
+			series_is_step "$p" "$f" && continue
+			if grep -qxF "diff --git a/$f b/$f" "$PATCHES/$p"; then
+				echo "$f"
+				break
+			fi
+		done
 	done
 }
 copied=$(copied_files)
@@ -130,7 +128,13 @@ if [ "$(cat "$src/.union-stamp" 2>/dev/null)" != "$stamp" ]; then
 	done
 	echo "$copied" > "$src/.union-copied"
 	series_entries | while read -r p files; do
-		if ! git -C "$src" apply --whitespace=nowarn "$PATCHES/$p"; then
+		# A new file is the series' last version already: not its
+		# steps.
+		excl=()
+		for f in $(series_steps "$p"); do
+			if series_is_new "$f"; then excl+=("--exclude=$f"); fi
+		done
+		if ! git -C "$src" apply --whitespace=nowarn "${excl[@]}" "$PATCHES/$p"; then
 			echo >&2
 			echo "prepare-tree: ${PATCHES#"$top"/}/$p does not apply." >&2
 			echo "prepare-tree: the series was made against Linux $want;" \
@@ -152,7 +156,7 @@ if [ "$want" != "$have" ]; then
 	echo "prepare-tree: note: series made against Linux $want, building on $have" >&2
 fi
 
-for f in $(new_files); do
+for f in $(series_new_files); do
 	[ -e "$top/$f" ] || die "${PATCHES#"$top"/}/series names $f, which does not exist"
 	case " $(echo $copied) " in *" $f "*) continue ;; esac
 	mkdir -p "$src/$(dirname "$f")"

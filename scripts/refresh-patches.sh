@@ -13,6 +13,12 @@
 # last of them, as its diff from the file with the earlier patches'
 # hunks applied; the earlier patches' hunks of that file are kept as
 # they are (edit those patches by hand, then run make prepare).
+#
+# A step ("+file" in the series, scripts/series-lib.sh) is regenerated
+# with the tree's line numbers but keeps what it changes: the tree's
+# changes go to the patch that adds the file or, for an existing file,
+# to the last patch that changes it without a step.  A tree edit that a
+# later step no longer applies to stops the refresh.
 # REFRESH_IGNORE=PREFIX leaves files under PREFIX alone (work in progress
 # that has no patch yet).
 set -euo pipefail
@@ -21,11 +27,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
 . "$top/scripts/kernel-env.sh"
 src=$KBUILD/src
-series=$PATCHES/series
+. "$top/scripts/series-lib.sh"
 
 die() { echo "refresh-patches: $*" >&2; exit 1; }
 
-entries() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$series" | awk '{print $1}'; }
+entries() { series_patches; }
 owned() { sed -n 's|^diff --git a/\([^ ]*\) b/.*|\1|p' "$1" | LC_ALL=C sort -u; }
 
 changed=$(git -C "$src" diff --name-only base | sort -u)
@@ -40,7 +46,7 @@ orphans=$(comm -23 <(echo "$changed") <(echo "$claimed" | sort -u))
 # The series' new files (scripts/prepare-tree.sh): a patch that changes
 # one (a backport's) is its diff from this repository's file to the
 # tree's copy.
-new_files=" $(sed -e 's/#.*//' "$series" | awk '{ for (i = 2; i <= NF; i++) print $i }' | tr '\n' ' ') "
+new_files=" $(series_new_files | tr '\n' ' ') "
 is_new() { case $new_files in *" $1 "*) return 0 ;; esac; return 1; }
 new_diff() {
 	local f
@@ -60,15 +66,31 @@ owners() {
 		if owned "$PATCHES/$q" | grep -qxF -- "$1"; then echo "$q"; fi
 	done
 }
-# The part of patch $1 that changes file $2.
-section() {
-	awk -v h="diff --git a/$2 b/$2" \
-		'/^diff --git /{ on = ($0 == h) } /^-- $/{ on = 0 } on' "$1"
+section() { series_section "$@"; }
+# diff_files A B F: the diff of file F from copy A to copy B.
+diff_files() {
+	{ git diff --no-index --histogram -- "$1" "$2" || [ $? -eq 1 ]; } |
+		sed -e "s|^diff --git a$1 b$2|diff --git a/$3 b/$3|" \
+		    -e "s|^--- a$1|--- a/$3|" -e "s|^+++ b$2|+++ b/$3|"
 }
-# Patch $1's diff of shared file $2.
+# Patch $1's step of file $2, regenerated against the tree.
+step_diff() {
+	local dir=$tmpd/step
+	rm -rf "$dir" && mkdir -p "$dir"
+	cp "$src/$2" "$dir/after"
+	series_rewind "$2" "$dir/after" "$1" ||
+		die "$2: the steps after $1 no longer apply to the tree (edit them)"
+	cp "$dir/after" "$dir/before"
+	series_unapply "$1" "$2" "$dir/before" ||
+		die "$2: $1's step no longer applies to the tree (edit it)"
+	diff_files "$dir/before" "$dir/after" "$2"
+}
+# Patch $1's diff of shared file $2: the last patch that changes it
+# without a step takes the tree's changes.
 shared_diff() {
 	local q last dir=$tmpd/$1
-	last=$(owners "$2" | tail -n 1)
+	last=$(for q in $(owners "$2"); do
+		series_is_step "$q" "$2" || echo "$q"; done | tail -n 1)
 	if [ "$last" != "$1" ]; then
 		section "$PATCHES/$1" "$2"
 		return
@@ -79,10 +101,10 @@ shared_diff() {
 		[ "$q" != "$1" ] || break
 		section "$PATCHES/$q" "$2" | patch -s -p1 -d "$dir"
 	done
-	{ git diff --no-index --histogram -- "$dir/$2" "$src/$2" ||
-		[ $? -eq 1 ]; } |
-		sed -e "s|^diff --git a$dir/$2 b$src/$2|diff --git a/$2 b/$2|" \
-		    -e "s|^--- a$dir/$2|--- a/$2|" -e "s|^+++ b$src/$2|+++ b/$2|"
+	cp "$src/$2" "$dir/$2.end"
+	series_rewind "$2" "$dir/$2.end" "$1" ||
+		die "$2: the steps after $1 no longer apply to the tree (edit them)"
+	diff_files "$dir/$2" "$dir/$2.end" "$2"
 }
 tmpd=$(mktemp -d)
 trap 'rm -rf "$tmpd"' EXIT
@@ -93,8 +115,10 @@ for p in $(entries); do
 	tmp=$(mktemp)
 	diff=$(mktemp)
 	newf=() oldf=() plain=1
+	stepf=()
 	for g in $files; do
-		if is_new "$g"; then newf+=("$g"); else oldf+=("$g"); fi
+		if series_is_step "$p" "$g"; then stepf+=("$g"); plain=
+		elif is_new "$g"; then newf+=("$g"); else oldf+=("$g"); fi
 		case $shared in *" $g "*) plain= ;; esac
 	done
 	[ ${#newf[@]} -eq 0 ] || plain=
@@ -106,6 +130,7 @@ for p in $(entries); do
 			esac
 		done
 		[ ${#newf[@]} -eq 0 ] || new_diff "${newf[@]}"
+		for g in "${stepf[@]}"; do step_diff "$p" "$g"; done
 	} > "$diff"
 	# The header ends at the "---" line that git format-patch writes.
 	sed '/^---$/q' "$f" > "$tmp"

@@ -65,14 +65,6 @@ bad:
 	return -EIO;
 }
 
-/*
- * rename() is about to move @dentry, a directory of union mount @mnt, from
- * where its name finds its lower directories: record where they are,
- * unless it already says.  Set before the rename, so that a crash between
- * the two leaves a redirect that points where the name does.  The
- * parents are locked; runs with the creator's credentials, which may set
- * trusted xattrs.
- */
 /**
  * union_setxattr_sync - set or remove one of the union's xattrs, on disk
  * @dentry: where, on the top layer
@@ -123,6 +115,14 @@ static int union_set_redirect_sync(struct dentry *dentry, const char *path)
 				   strlen(path), XATTR_CREATE);
 }
 
+/*
+ * rename() is about to move @dentry, a directory of union mount @mnt, from
+ * where its name finds its lower directories: record where they are,
+ * unless it already says.  Set before the rename, so that a crash between
+ * the two leaves a redirect that points where the name does.  The
+ * parents are locked; it switches to the creator's credentials, which
+ * may set trusted xattrs.
+ */
 int union_set_redirect(struct vfsmount *mnt, struct dentry *dentry)
 {
 	struct union_dir *ud = READ_ONCE(dentry->d_union_dir);

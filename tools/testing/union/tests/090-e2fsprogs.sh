@@ -219,6 +219,34 @@ assert_dir_list "$d" "e f fsub" "two names: $d lists the lower directory's names
 assert_file_content "$d/fsub/g" lower-ft/fsub/g "two names: $d/fsub/g from the lower ft"
 t_umount "$U"
 
+# --- a directory cut off: made, but its entry never reached the disk -----
+# A lookup copies a lower directory up by mkdir; ext2 may write the new
+# inode (its inode table block is shared) before the parent's entry.  An
+# empty one holds nothing: e2fsck -p clears it, where plain e2fsck would
+# stop and ask to put it in lost+found, which the merged view shows.  A
+# directory that holds something still goes to a person.
+cp "$T/clean.img" "$T/cut.img"
+"$E2BIN/debugfs" -w -R "mkdir /cut" "$T/cut.img" >/dev/null 2>&1 &&
+	"$E2BIN/debugfs" -w -R "unlink /cut" "$T/cut.img" >/dev/null 2>&1 ||
+	bail_out "debugfs mkdir/unlink /cut failed"
+e2fsck_run "$T/cut.img" -fn
+assert_eq "$rc" 4 "cut off: e2fsck -fn finds the directory (status 4)"
+assert_has "$out" "^Unconnected empty directory inode [0-9]* (was in /): a directory made on a union's top layer" \
+	"cut off: -fn reports an empty directory a crash cut off"
+e2fsck_run "$T/cut.img" -fp
+assert_eq "$rc" 1 "cut off: e2fsck -fp clears it unattended (status 1)"
+[ "$rc" = 1 ] || diag "$out"
+fsck_image ext2 "$T/cut.img"
+case $(dfs "$T/cut.img" 'ls /lost+found') in
+*'#'*) not_ok "cut off: nothing put in lost+found" ;;
+*) ok "cut off: nothing put in lost+found" ;;
+esac
+cp "$T/clean.img" "$T/cutfull.img"
+"$E2BIN/debugfs" -w -R "unlink /od" "$T/cutfull.img" >/dev/null 2>&1 ||
+	bail_out "debugfs unlink /od failed"
+e2fsck_run "$T/cutfull.img" -fp
+assert_eq "$rc" 4 "cut off, not empty: e2fsck -fp leaves it to a person (status 4)"
+
 # --- the feature lost: -fn reports, -fp stops, -fy sets it again ---------
 cp "$T/clean.img" "$T/nofeat.img"
 "$E2BIN/debugfs" -w -R "feature -union" "$T/nofeat.img" >/dev/null 2>&1 ||
