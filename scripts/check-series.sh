@@ -40,9 +40,9 @@ ptests=$PATCHES/prefix-tests
 boot=${SERIES_TESTS:-1}
 [ "${KARCH:-um}" = um ] || boot=0
 # The series' new files that a backport's patch changes are copies in
-# the worktree, as in scripts/prepare-tree.sh; so are those that later
-# patches change by steps (from the version that adds them); the others
-# are links.
+# the worktree, as in scripts/prepare-tree.sh.  Those that later patches
+# change by steps are copies too, made by series_first_version() below;
+# the others are links.
 copied=" $(for f in $(series_new_files); do
 	for q in $(series_patches); do
 		series_is_step "$q" "$f" && continue

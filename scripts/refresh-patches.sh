@@ -108,6 +108,17 @@ shared_diff() {
 }
 tmpd=$(mktemp -d)
 trap 'rm -rf "$tmpd"' EXIT
+mkdir "$tmpd/out"
+
+# An existing file changed only by steps has no patch to take the tree's
+# edits: they would vanish from every patch.
+for g in $(echo "$claimed" | sort -u); do
+	is_new "$g" && continue
+	for q in $(owners "$g"); do
+		series_is_step "$q" "$g" || continue 2
+	done
+	die "$g: only steps change it; one patch must change it without a step"
+done
 
 for p in $(entries); do
 	f=$PATCHES/$p
@@ -144,13 +155,18 @@ for p in $(entries); do
 	cat "$diff" >> "$tmp"
 	rm -f "$diff"
 	printf -- '-- \n2.39.5\n\n' >> "$tmp"
+	# Written once all are made: a refresh that stops changes nothing.
 	if ! cmp -s "$tmp" "$f"; then
-		mv "$tmp" "$f"
-		chmod 644 "$f"
-		echo "  REFRESH patches/$p"
+		mv "$tmp" "$tmpd/out/$p"
 	else
 		rm -f "$tmp"
 	fi
+done
+for p in $(entries); do
+	[ -e "$tmpd/out/$p" ] || continue
+	mv "$tmpd/out/$p" "$PATCHES/$p"
+	chmod 644 "$PATCHES/$p"
+	echo "  REFRESH patches/$p"
 done
 # build/src now matches the series: do not re-apply it.
 "$top/scripts/prepare-tree.sh" --stamp-only

@@ -39,7 +39,7 @@ series_steppers() {
 		'{ for (i = 2; i <= NF; i++) if ($i == f) print $1 }'
 }
 # The patches after patch $1, in series order.
-series_after() { series_patches | sed "1,/^$1\$/d"; }
+series_after() { series_patches | awk -v p="$1" 'f; $0 == p { f = 1 }'; }
 
 # The section of patch file $1 that changes file $2.
 series_section() {
@@ -48,17 +48,18 @@ series_section() {
 }
 
 # series_unapply PATCH FILE COPY: take patch PATCH's section of FILE back
-# out of COPY (a copy of FILE), strictly (git apply -R).
+# out of COPY (a copy of FILE), strictly: no fuzz, and no offset in what
+# the hunks say about each other (patch -R -F0).
 series_unapply() {
 	local d rc=0
 	d=$(mktemp -d)
-	mkdir -p "$d/$(dirname "$2")"
-	cp "$3" "$d/$2"
-	series_section "$PATCHES/$1" "$2" > "$d/.section"
-	if (cd "$d" && git apply -R .section 2>"$d/.err"); then
-		cp "$d/$2" "$3"
+	cp "$3" "$d/file"
+	series_section "$PATCHES/$1" "$2" > "$d/section"
+	if patch -s -f -R -F0 -r - --no-backup-if-mismatch -i "$d/section" \
+		"$d/file" < /dev/null > "$d/err" 2>&1; then
+		cp "$d/file" "$3"
 	else
-		sed "s|^|series: $1, $2: |" "$d/.err" >&2
+		sed "s|^|series: $1, $2: |" "$d/err" >&2
 		rc=1
 	fi
 	rm -rf "$d"

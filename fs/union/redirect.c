@@ -116,6 +116,25 @@ static int union_set_redirect_sync(struct dentry *dentry, const char *path)
 }
 
 /*
+ * Where a redirect's path starts in the layer of @lower: that layer's
+ * directory in the stack of the union's root, which is not the root of
+ * its mount when the union was made over a subdirectory of a read-only
+ * mount.  The root's stack lives as long as the union.
+ */
+static struct dentry *union_layer_root(struct super_block *sb,
+				       const struct path *lower)
+{
+	struct union_dir *root = READ_ONCE(sb->s_root->d_union_dir);
+	unsigned int i;
+
+	for (i = 0; root && i < root->count; i++) {
+		if (root->layers[i].mnt == lower->mnt)
+			return root->layers[i].dentry;
+	}
+	return NULL;
+}
+
+/*
  * rename() is about to move @dentry, a directory of union mount @mnt, from
  * where its name finds its lower directories: record where they are,
  * unless it already says.  Set before the rename, so that a crash between
@@ -137,11 +156,11 @@ int union_set_redirect(struct vfsmount *mnt, struct dentry *dentry)
 	if (err != -ENODATA && err != -EOPNOTSUPP)
 		return err;
 	if (ud && ud->count && !ud->shows_lower) {
-		struct path root = {
-			.mnt = ud->layers[0].mnt,
-			.dentry = ud->layers[0].mnt->mnt_root,
-		};
+		struct path root = { .mnt = ud->layers[0].mnt };
 
+		root.dentry = union_layer_root(mnt->mnt_sb, &ud->layers[0]);
+		if (!root.dentry)
+			return -EXDEV;
 		buf = kmalloc(PATH_MAX, GFP_KERNEL);
 		if (!buf)
 			return -ENOMEM;

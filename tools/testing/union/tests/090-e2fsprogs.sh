@@ -224,7 +224,7 @@ t_umount "$U"
 # inode (its inode table block is shared) before the parent's entry.  An
 # empty one holds nothing: e2fsck -p clears it, where plain e2fsck would
 # stop and ask to put it in lost+found, which the merged view shows.  A
-# directory that holds something still goes to a person.
+# directory that holds something, or a redirect, still goes to a person.
 cp "$T/clean.img" "$T/cut.img"
 "$E2BIN/debugfs" -w -R "mkdir /cut" "$T/cut.img" >/dev/null 2>&1 &&
 	"$E2BIN/debugfs" -w -R "unlink /cut" "$T/cut.img" >/dev/null 2>&1 ||
@@ -241,6 +241,14 @@ case $(dfs "$T/cut.img" 'ls /lost+found') in
 *'#'*) not_ok "cut off: nothing put in lost+found" ;;
 *) ok "cut off: nothing put in lost+found" ;;
 esac
+cp "$T/clean.img" "$T/cutredir.img"
+"$E2BIN/debugfs" -w -R "mkdir /cutr" "$T/cutredir.img" >/dev/null 2>&1 &&
+	"$E2BIN/debugfs" -w -R "ea_set /cutr trusted.union.redirect /ft" \
+		"$T/cutredir.img" >/dev/null 2>&1 &&
+	"$E2BIN/debugfs" -w -R "unlink /cutr" "$T/cutredir.img" >/dev/null 2>&1 ||
+	bail_out "debugfs mkdir/ea_set/unlink /cutr failed"
+e2fsck_run "$T/cutredir.img" -fp
+assert_eq "$rc" 4 "cut off, with a redirect: e2fsck -fp leaves it to a person (status 4)"
 cp "$T/clean.img" "$T/cutfull.img"
 "$E2BIN/debugfs" -w -R "unlink /od" "$T/cutfull.img" >/dev/null 2>&1 ||
 	bail_out "debugfs unlink /od failed"

@@ -35,4 +35,24 @@ t_mount --bind "$U/p/r" "$B"
 assert_file_content "$B/new/deep/d" d "through a bind of p/r: new/deep/d"
 t_umount "$B"
 
+# A union over a subdirectory of a read-only mount: its lower layer starts
+# at that directory, and so does a redirect's path.  Before the fix the
+# path was recorded from the mount's root, and after a remount the renamed
+# directory showed nothing of its lower one.
+if [ "$UPPER" = ext2 ]; then
+	S=$LOWER_DIR/p
+	mkdir -p "$T/sub-empty"
+	mk_image ext2 "$T/sub-empty" "$T/sub.img"
+	t_losetup "$T/sub.img"
+	sub_dev=$LOOPDEV
+	t_mount -t ext2 -o union "$sub_dev" "$S"
+	check "over a subdirectory: rename q/old to q/moved" mv "$S/q/old" "$S/q/moved"
+	t_umount "$S"
+	t_mount -t ext2 -o union "$sub_dev" "$S"
+	assert_file_content "$S/q/moved/f" f "over a subdirectory: q/moved/f after a remount"
+	assert_file_content "$S/q/moved/deep/d" d "over a subdirectory: q/moved/deep/d"
+	assert_errno ENOENT lstat "$S/q/old"
+	t_umount "$S"
+fi
+
 done_testing
