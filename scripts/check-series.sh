@@ -56,9 +56,29 @@ prefix_tests() {
 	sed -e 's/#.*//' "$ptests" | awk -v p="$1" '$1 == p { $1 = ""; print }'
 }
 
-# Boot the kernel of prefix $1 (patch $2) and run the tests of its line.
+# Build the worktree as it is, for prefix $1 (described as $2).
+build_prefix() {
+	local log=$cb/build-$1.log
+	# A patch may add Kconfig options: configure every prefix afresh
+	# (build-kernel.sh would keep the last prefix's .config).
+	rm -f "$out/.frag-sum"
+	# shellcheck disable=SC2086
+	if ! BUILD=$cb KBUILD=$cb "$top/scripts/build-kernel.sh" "$out" $config \
+		-- "$target" < /dev/null > "$log" 2>&1; then
+		tail -n 30 "$log" | sed 's/^/    | /' >&2
+		die "the kernel does not build with $2; log: $log"
+	fi
+	rm -f "$log"
+	if grep -q '^config UNION_MOUNT$' "$wt/fs/Kconfig" &&
+		! grep -qx 'CONFIG_UNION_MOUNT=y' "$out/.config"; then
+		die "$2: the kernel was built without CONFIG_UNION_MOUNT"
+	fi
+}
+
+# Boot the kernel of prefix $1 and run the tests of its line ($2): "top
+# layers [with=PATCH] tests".
 boot_prefix() {
-	local k=$1 line=$2 uppers tests res=$cb/tests-$1
+	local k=$1 line=$2 uppers tests with res=$cb/tests-$1
 	if [ -z "$line" ]; then
 		"$top/scripts/uml-run" --kernel "$out/linux" --timeout 120 -- \
 			'grep -q " / " /proc/mounts && mount -t tmpfs none /mnt && umount /mnt' \
@@ -68,6 +88,22 @@ boot_prefix() {
 		return
 	fi
 	read -r uppers tests <<< "$line"
+	case $tests in
+	with=*)
+		# A top layer's patch from later in the series, for a test
+		# kernel of this prefix: boot the prefix itself first.
+		boot_prefix "$k" ""
+		with=${tests%% *}
+		with=${with#with=}
+		tests=${tests#* }
+		git -C "$wt" apply --whitespace=nowarn "$PATCHES/$with" ||
+			die "prefix $k: $with does not apply to it"
+		build_prefix "$k" "patches 1-$k and $with"
+		git -C "$wt" apply -R --whitespace=nowarn "$PATCHES/$with" ||
+			die "prefix $k: $with does not come out again"
+		uppers="$uppers (with ${with%%-*})"
+		;;
+	esac
 	# shellcheck disable=SC2086
 	if ! UML_KERNEL=$out/linux UPPERS=${uppers//,/ } RESULTS=$res \
 		QUICK=1 PAIRS=cover "$top/tools/testing/union/run" -j "${JOBS:-2}" \
@@ -128,21 +164,7 @@ while read -r p _; do
 		esac
 	done
 	echo "  SERIES  [$k/$n] $p"
-	log=$cb/build-$k.log
-	# A patch may add Kconfig options: configure every prefix afresh
-	# (build-kernel.sh would keep the last prefix's .config).
-	rm -f "$out/.frag-sum"
-	# shellcheck disable=SC2086
-	if ! BUILD=$cb KBUILD=$cb "$top/scripts/build-kernel.sh" "$out" $config \
-		-- "$target" < /dev/null > "$log" 2>&1; then
-		tail -n 30 "$log" | sed 's/^/    | /' >&2
-		die "the kernel does not build with patches 1-$k (up to $p); log: $log"
-	fi
-	rm -f "$log"
-	if grep -q '^config UNION_MOUNT$' "$wt/fs/Kconfig" &&
-		! grep -qx 'CONFIG_UNION_MOUNT=y' "$out/.config"; then
-		die "patches 1-$k: the kernel was built without CONFIG_UNION_MOUNT"
-	fi
+	build_prefix "$k" "patches 1-$k (up to $p)"
 	l=$(prefix_tests "$p")
 	[ -z "$l" ] || line=$l
 	[ "$boot" = 0 ] || boot_prefix "$k" "${line:-}"
