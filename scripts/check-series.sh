@@ -43,12 +43,7 @@ boot=${SERIES_TESTS:-1}
 # the worktree, as in scripts/prepare-tree.sh.  Those that later patches
 # change by steps are copies too, made by series_first_version() below;
 # the others are links.
-copied=" $(for f in $(series_new_files); do
-	for q in $(series_patches); do
-		series_is_step "$q" "$f" && continue
-		if grep -qxF "diff --git a/$f b/$f" "$PATCHES/$q"; then echo "$f"; break; fi
-	done
-done | tr '\n' ' ') "
+copied=" $(series_copied_files | tr '\n' ' ') "
 
 # The prefix-tests line of patch $1, or nothing.
 prefix_tests() {

@@ -29,21 +29,7 @@ tree_version() {
 	make -s --no-print-directory -C "$1" kernelversion 2>/dev/null
 }
 
-# The new files a backport's patch changes (not by steps): copied, not
-# linked.
-copied_files() {
-	local f p
-	for f in $(series_new_files); do
-		for p in $(series_patches); do
-			series_is_step "$p" "$f" && continue
-			if grep -qxF "diff --git a/$f b/$f" "$PATCHES/$p"; then
-				echo "$f"
-				break
-			fi
-		done
-	done
-}
-copied=$(copied_files)
+copied=$(series_copied_files)
 
 # What the tree holds beyond base: the diff, and the new files copied
 # when the series was applied (.union-copied).

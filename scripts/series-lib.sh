@@ -89,6 +89,21 @@ series_first_version() {
 	series_rewind "$1" "$2" ""
 }
 
+# The new files a backport's patch changes (not by steps): the tree holds
+# copies of them, not links, for that patch to change.
+series_copied_files() {
+	local f p
+	for f in $(series_new_files); do
+		for p in $(series_patches); do
+			series_is_step "$p" "$f" && continue
+			if grep -qxF "diff --git a/$f b/$f" "$PATCHES/$p"; then
+				echo "$f"
+				break
+			fi
+		done
+	done
+}
+
 # Does new file $1 change after the patch that adds it, by steps?
 series_has_steps() { [ -n "$(series_steppers "$1")" ]; }
 # Is $1 one of the series' new files?
