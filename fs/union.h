@@ -381,7 +381,7 @@ static inline bool union_sb_is_lower(struct super_block *sb)
 struct union_origin {
 	struct hlist_node hash;
 	struct path parent;	/* perhaps served from below */
-	struct vfsmount *mnt;	/* the union mount: union_record_mnt() */
+	struct vfsmount *mnt;	/* the union mount, not a view */
 	struct dentry *lower;
 	struct dentry *copy;	/* made since the walk; union_files_lock */
 	bool stage;		/* to be copied once the call's checks pass */

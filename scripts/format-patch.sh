@@ -116,7 +116,7 @@ if [ "$n" = 0 ]; then
 	echo "$stamp" > "$out/.stamp"
 	exit 0
 fi
-git -C "$wt" format-patch -q --no-signature --cover-letter -o "$out" base >/dev/null
+git -C "$wt" format-patch -q --histogram --no-signature --cover-letter -o "$out" base >/dev/null
 cover=$PATCHES/cover-letter
 if [ -f "$cover" ]; then
 	# Its first line is the subject, the rest the blurb.

@@ -9,7 +9,8 @@
  *
  *  - a change made later through it (fchmod() and the like, or a name in
  *    /proc/PID/fd) can copy that object up although its directory may
- *    have been renamed since, and
+ *    have been renamed since,
+ *  - /proc/PID/fd and fsnotify name it where the union shows it, and
  *  - once the object is copied up, by anyone, reads through it read the
  *    copy: an open file goes on seeing the file it opened, and that file
  *    is the copy now.
@@ -33,13 +34,13 @@
 
 /*
  * An open file of a lower object, hashed by that object's inode.
- * union_files_lock serializes the changes of the table and of the copy
- * fields; lookups walk the table under RCU.  The other fields are set
- * before the entry is hashed and never change.  @copy and @moved are
- * published with smp_store_release() of their dentry, @copy_file with
- * cmpxchg(); they are
- * dropped only when the file itself goes (union_file_release()), so a
- * reader holding the file may take a reference to them without a lock.
+ * union_files_lock serializes the changes of the table, of @moved and of
+ * the copy fields; lookups walk the table under RCU.  The other fields are
+ * set before the entry is hashed and never change, but for @unlinked.
+ * @moved and @copy are published with smp_store_release() of their
+ * dentry, @copy_file with cmpxchg(); they are dropped only when the file
+ * itself goes (union_file_release()), so a reader holding the file may
+ * take a reference to them without a lock.
  */
 struct union_file {
 	struct hlist_node hash;

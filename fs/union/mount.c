@@ -990,7 +990,7 @@ void union_sb_release(struct super_block *sb)
 		union_shown_free(um);
 		union_release_lowers(um);
 		put_cred(um->creator_cred);
-		/* union_getattr_lower() may still look at it. */
+		/* Readers under RCU may still look at it. */
 		kfree_rcu(um, rcu);
 	}
 }

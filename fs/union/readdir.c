@@ -7,8 +7,11 @@
  * pass-through entry for each name shown from below before marking the
  * directory complete; later listings read the top layer alone.
  * Where the top cannot be written (read-only, full, frozen) the merged
- * listing is served from memory.  The same name tables give the link
- * counts and inode numbers that stat() reports for merged directories.
+ * listing is served from memory.  The names read are kept per directory
+ * for later listings: the type and inode number of each pass-through
+ * entry.  The link counts of the merged view (of merged directories, and
+ * of lower files with several names) are counted from the layers' names
+ * too.
  */
 
 #include <linux/cred.h>
@@ -584,8 +587,8 @@ static unsigned int union_count_lower_dirs(const struct path *dir,
  * are counted here, from the lower directories (which never change) and
  * the top layer's entries (which say what is hidden or already there).
  *
- * Return: 0, or the negative errno of reading a lower directory; @stat's
- * count then does not have the lower-only subdirectories added.
+ * Return: 0, or the negative errno of reading a lower directory, which
+ * stat() then fails with: a count without them would be wrong.
  */
 int union_getattr_dir(const struct path *dir, struct kstat *stat)
 {

@@ -5,7 +5,8 @@
 # read-write one), on a shared mount, with MS_BIND; EROFS with -o ro over
 # lowers the top has not taken (adopting them writes);
 # EOPNOTSUPP for a file system that cannot hold whiteouts (ramfs, ext2
-# without the filetype feature); EBUSY for a top file system mounted
+# without the filetype feature); EINVAL for a tmpfs top that folds case
+# (names are merged as bytes; where the kernel has tmpfs casefolding); EBUSY for a top file system mounted
 # elsewhere already; ELOOP for a lower that is itself a union (a
 # read-only bind of one).  While a union is up, its top file system
 # cannot be mounted a second time (EBUSY).  After all this, the same upper
@@ -32,12 +33,14 @@ else
 	usrc=upper utype=tmpfs
 fi
 
-# try_union ERRNO DESC SRC TARGET TYPE FLAGS: mount(2) with MS_UNION and
-# FLAGS fails with ERRNO and leaves /proc/self/mountinfo as it was.
+# try_union ERRNO DESC SRC TARGET TYPE FLAGS [DATA]: mount(2) with
+# MS_UNION, FLAGS and the options DATA fails with ERRNO and leaves
+# /proc/self/mountinfo as it was.
 try_union() {
 	local want=$1 desc=$2 src=$3 tgt=$4 type=$5 flags=$6 before after
 	before=$(cat /proc/self/mountinfo)
-	assert_errno_in "$want" mount "$src" "$tgt" "$type" "union${flags:+,$flags}"
+	assert_errno_in "$want" mount "$src" "$tgt" "$type" \
+		"union${flags:+,$flags}" ${7:+"$7"}
 	after=$(cat /proc/self/mountinfo)
 	assert_eq "$after" "$before" "$desc: nothing stays mounted"
 	if [ "$after" != "$before" ]; then
@@ -73,6 +76,20 @@ try_union EINVAL "a shared mount below" "$usrc" "$T/shared" "$utype"
 lower "$T/bind"
 mkdir -p "$T/bindsrc"
 try_union EINVAL "MS_BIND|MS_UNION" "$T/bindsrc" "$T/bind" none bind
+
+# A lookup in a casefolding directory finds a name under any spelling: the
+# union's byte-wise merge would go wrong.  Only where tmpfs can fold case.
+if [ "$UPPER" = tmpfs ]; then
+	mkdir -p "$T/probe"
+	if $SYSOP mount probe "$T/probe" tmpfs 0 casefold 2>/dev/null; then
+		umount "$T/probe"
+		lower "$T/fold"
+		try_union EINVAL "a top that folds case" fold "$T/fold" tmpfs "" \
+			casefold
+	else
+		skip "a top that folds case: this kernel's tmpfs cannot"
+	fi
+fi
 
 lower "$T/ramfs"
 try_union EOPNOTSUPP "ramfs" ramfs "$T/ramfs" ramfs
