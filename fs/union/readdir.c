@@ -586,6 +586,8 @@ static unsigned int union_count_lower_dirs(const struct path *dir,
  * readdir makes them on the top layer, those that only lower layers hold
  * are counted here, from the lower directories (which never change) and
  * the top layer's entries (which say what is hidden or already there).
+ * Those entries are looked up, which takes @dir's i_rwsem: the caller
+ * must not hold it (nfsd would; it refuses to export a union).
  *
  * Return: 0, or the negative errno of reading a lower directory, which
  * stat() then fails with: a count without them would be wrong.

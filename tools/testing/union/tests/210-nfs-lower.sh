@@ -8,7 +8,8 @@
 # over it, and the export is never written.  Then the export changes
 # underneath (a file rewritten, removed, added, a directory removed and
 # renamed): every call on the union gets a result or an error (ENOENT,
-# ESTALE), never a crash, and a fresh union shows the new export.
+# ESTALE), never a crash, and a fresh union shows the new export.  nfsd
+# refuses to export the union itself.
 # uppers: tmpfs ext2
 # lowers: nfs
 # timeout: 300
@@ -99,6 +100,19 @@ assert_file_content "$U/renamed/deep/f" deep
 assert_absent "$U/ren"
 after=$(cd "$E" && find . -printf '%p %m %u %s\n' | sort; cat $(find "$E" -type f | sort) | sha256sum)
 assert_eq "$after" "$snapshot" "the export was not written"
+
+# The union itself is not exported: nfsd's lookups would not merge it.
+# The union's root and a directory of its top layer are refused; the
+# same line for a plain directory is taken, so the line itself is right.
+export_line() {
+	echo "union-test $1 $forever $((flags | 0x2000)) 65534 65534 $2" \
+		> /proc/net/rpc/nfsd.export/channel
+}
+mkdir -p "$T/plain"
+check "nfsd exports a plain directory" export_line "$T/plain" 8
+check_fails "nfsd refuses to export the union's root" export_line "$U" 7
+check_fails "nfsd refuses to export a directory of the union" \
+	export_line "$U/d/newdir" 9
 
 # The export changes underneath.  Each call: a result or ENOENT/ESTALE.
 ls -R "$U/gone" > /dev/null		# a stack for gone/ and gone/x
