@@ -70,8 +70,10 @@ static unsigned int union_files_below;
  */
 static void union_file_silence(struct file *copy)
 {
-	copy->f_mode &= ~FMODE_FSNOTIFY_MASK;
-	copy->f_mode |= FMODE_NONOTIFY;
+	/* A mapping may hold @copy: f_mode changes under f_lock (fadvise). */
+	spin_lock(&copy->f_lock);
+	copy->f_mode = (copy->f_mode & ~FMODE_FSNOTIFY_MASK) | FMODE_NONOTIFY;
+	spin_unlock(&copy->f_lock);
 }
 
 /* Under rcu_read_lock() or union_files_lock. */
