@@ -66,14 +66,12 @@ static unsigned int union_files_below;
 
 /*
  * No more events for @copy, a record's copy about to be put: its close is
- * not one.  Nothing reads through it any more.
+ * not one.  Nothing else holds it, so nothing reads f_mode meanwhile.
  */
 static void union_file_silence(struct file *copy)
 {
-	/* A mapping may hold @copy: f_mode changes under f_lock (fadvise). */
-	spin_lock(&copy->f_lock);
-	copy->f_mode = (copy->f_mode & ~FMODE_FSNOTIFY_MASK) | FMODE_NONOTIFY;
-	spin_unlock(&copy->f_lock);
+	copy->f_mode &= ~FMODE_FSNOTIFY_MASK;
+	copy->f_mode |= FMODE_NONOTIFY;
 }
 
 /* Under rcu_read_lock() or union_files_lock. */
@@ -196,8 +194,14 @@ void union_file_release(struct file *file)
 	if (WARN_ON_ONCE(!uf))
 		return;
 	if (uf->copy_file) {
-		/* @file's close was reported, as the copy's (fsnotify). */
-		union_file_silence(uf->copy_file);
+		/*
+		 * @file's close was reported, as the copy's (fsnotify).  A
+		 * mapping of the copy keeps its events (its page faults ask
+		 * fanotify's pre-content watchers), and its close is
+		 * reported when the mapping goes.
+		 */
+		if (file_count(uf->copy_file) == 1)
+			union_file_silence(uf->copy_file);
 		fput(uf->copy_file);
 	}
 	path_put(&uf->copy);

@@ -365,10 +365,10 @@ static int union_adopt_index(struct vfsmount *top,
 	for (name = n.buf; !err && name < n.buf + n.used;
 	     name += strlen(name) + 1) {
 		unsigned int layer;
-		unsigned long ino;
+		u64 ino;
 		char end;
 
-		if (sscanf(name, "%u-%lx%c", &layer, &ino, &end) != 2 ||
+		if (sscanf(name, "%u-%llx%c", &layer, &ino, &end) != 2 ||
 		    union_layer_same(old, now, layer))
 			continue;
 		err = union_adopt_unindex(path.dentry, name);
@@ -444,36 +444,48 @@ static DEFINE_MUTEX(union_adopt_mutex);
  * @mnt_flags: the MNT_* flags it will be mounted with
  *
  * Called before the mount locks are taken: adopting new lowers walks the
- * whole top layer.  Changes nothing unless @top can become the top layer
- * at @mountpoint; union_attach() refuses the rest, and checks that the
- * lowers it finds are those seen here.
+ * whole top layer.  Looks at the topmost mount at @mountpoint, where
+ * lock_mount() will attach @top, and adopts only if @top passes
+ * union_attach()'s own checks; union_attach() refuses the rest, and checks
+ * that the lowers it finds are those seen here.  The mount may still fail
+ * after an adoption (a mountpoint in another namespace): @top has then
+ * taken these lowers, as the next mount over them would make it.
  *
  * Return: what union_attach() is to check, to be passed to
- * union_adoption_end() after it; an ERR_PTR() if the adoption failed, or
- * ERR_PTR(-EROFS) if a read-only mount has lowers to adopt.
+ * union_adoption_end() after it; an ERR_PTR() if the adoption failed,
+ * ERR_PTR(-EROFS) if a read-only mount has lowers to adopt, or
+ * ERR_PTR(-EINTR) if killed while another adoption ran.
  */
 struct union_adoption *union_adopt_lowers(const struct path *mountpoint,
 					  struct vfsmount *top, int mnt_flags)
 {
 	struct union_layers *old = NULL, *now = NULL;
+	struct path at = *mountpoint;
 	struct union_adoption *ua;
 	int i, n, err;
 
 	ua = kzalloc_obj(*ua, GFP_KERNEL);
 	if (!ua)
 		return ERR_PTR(-ENOMEM);
-	mutex_lock(&union_adopt_mutex);
+	if (mutex_lock_killable(&union_adopt_mutex)) {
+		kfree(ua);
+		return ERR_PTR(-EINTR);
+	}
+	/* A path taken before the lowers were mounted is under them. */
+	path_get(&at);
+	err = follow_down(&at, 0);
+	if (err)
+		goto out;
 	if ((top->mnt_flags & MNT_UNION) || mnt_has_parent(real_mount(top)) ||
-	    IS_MNT_SHARED(real_mount(mountpoint->mnt)) ||
-	    union_check_attach(top))
-		return ua;
+	    IS_MNT_SHARED(real_mount(at.mnt)) || union_check_attach(top))
+		goto out;
 	read_seqlock_excl(&mount_lock);
-	n = union_collect_lowers(mountpoint, top->mnt_sb, ua->lowers);
+	n = union_collect_lowers(&at, top->mnt_sb, ua->lowers);
 	for (i = 0; i < n; i++)
 		path_get(&ua->lowers[i]);
 	read_sequnlock_excl(&mount_lock);
 	if (n < 0)
-		return ua;
+		goto out;
 	ua->top = top;
 	ua->count = n;
 
@@ -505,6 +517,7 @@ struct union_adoption *union_adopt_lowers(const struct path *mountpoint,
 	union_quiet_end();
 	mnt_drop_write(top);
 out:
+	path_put(&at);
 	kfree(old);
 	kfree(now);
 	if (err) {

@@ -7,6 +7,11 @@ the call that failed and its errno ("fsmount: EBUSY").
         fsopen(FSTYPE), fsconfig() "source" (unless SOURCE is "-") and
         each KEY=VALUE, FSCONFIG_CMD_CREATE, fsmount(), move_mount() to
         TARGET (with MOVE_MOUNT_UNION if "union" is given)
+  newmount.py under TARGET CMD FSTYPE [KEY=VALUE...]
+        open(TARGET, O_PATH), then CMD (sh -c; it mounts the lowers at
+        TARGET, over the descriptor's mount), then a new FSTYPE mount
+        with the KEY=VALUEs, moved with MOVE_MOUNT_UNION to the
+        descriptor (MOVE_MOUNT_T_EMPTY_PATH)
   newmount.py clone PATH TARGET [union]
         open_tree(PATH, OPEN_TREE_CLONE), move_mount() to TARGET
   newmount.py move PATH TARGET [union]
@@ -34,6 +39,7 @@ SYS_MOUNT_SETATTR = 442
 FSCONFIG_SET_STRING = 1
 FSCONFIG_CMD_CREATE = 6
 MOVE_MOUNT_F_EMPTY_PATH = 0x4
+MOVE_MOUNT_T_EMPTY_PATH = 0x40
 MOVE_MOUNT_UNION = 0x400
 OPEN_TREE_CLONE = 1
 AT_FDCWD = -100
@@ -78,6 +84,23 @@ def new(fstype, source, target, rest):
          None, 0)
     mfd = call("fsmount", SYS_FSMOUNT, fs, 0, 0)
     move(mfd, target, union)
+
+
+def under(target, cmd, fstype, opts):
+    tfd = os.open(target, os.O_PATH | os.O_DIRECTORY)
+    if os.system(cmd) != 0:
+        raise Failed("%s: failed" % cmd)
+    fs = call("fsopen", SYS_FSOPEN, b(fstype), 0)
+    for kv in opts:
+        k, v = kv.split("=", 1)
+        call("fsconfig " + k, SYS_FSCONFIG, fs, FSCONFIG_SET_STRING, b(k),
+             b(v), 0)
+    call("fsconfig create", SYS_FSCONFIG, fs, FSCONFIG_CMD_CREATE, None,
+         None, 0)
+    mfd = call("fsmount", SYS_FSMOUNT, fs, 0, 0)
+    call("move_mount", SYS_MOVE_MOUNT, mfd, b(""), tfd, b(""),
+         MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH |
+         MOVE_MOUNT_UNION)
 
 
 def clone(path, target, union):
@@ -136,6 +159,8 @@ def main():
     try:
         if len(sys.argv) >= 5 and sys.argv[1] == "new":
             new(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
+        elif len(sys.argv) >= 5 and sys.argv[1] == "under":
+            under(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
         elif len(sys.argv) in (4, 5) and sys.argv[1] == "clone":
             clone(sys.argv[2], sys.argv[3], sys.argv[4:] == ["union"])
         elif len(sys.argv) in (4, 5) and sys.argv[1] == "move":

@@ -10,7 +10,9 @@
 # mounted only once: fsmount() of a union's top filesystem gives EBUSY,
 # the mount(2) way too; a clone of the union's mount
 # (open_tree(OPEN_TREE_CLONE)) is a bind mount of the union and shows the
-# merged tree, and cannot be made a union again.  An idmapped mount
+# merged tree, and cannot be made a union again.  move_mount() to a
+# descriptor taken before the lowers were mounted makes the union over
+# them (the topmost mount there).  An idmapped mount
 # cannot become a top layer (not tested; 064 tests that a union cannot
 # be idmapped).
 # uppers: tmpfs ext2 jffs2
@@ -106,5 +108,18 @@ assert_eq "$got" ok "a directory made through the descriptor, then move_mount(MO
 _t_mounts+=("$U")
 assert_file_content "$U/e/mine" top "its file is there"
 assert_file_content "$U/e/h" "lower e" "and the lower directory's file shows in it"
+
+# A target taken (O_PATH) before its lower was mounted: the union goes on
+# the topmost mount there, as any mount does, and adopts that lower.
+L=$T/late
+mkdir -p "$L"
+assert_eq "$($NEWMOUNT under "$L" "mount --bind $LOWER_DIR $L &&
+	mount -o remount,bind,ro $L" tmpfs mode=0755)" ok \
+	"move_mount(MOVE_MOUNT_UNION) to a descriptor taken before the lower"
+_t_mounts+=("$L" "$L")
+check "it is a union" is_union "$L"
+assert_file_content "$L/d/f" "lower file" "over the lower mounted after"
+echo more >> "$L/d/f"
+assert_file_content "$LOWER_DIR/d/f" "lower file" "which it does not write"
 
 done_testing
