@@ -202,6 +202,18 @@ static inline bool union_mnt(const struct vfsmount *mnt)
 }
 
 /*
+ * A lower file that a program runs from (deny_write_access()): a plain
+ * filesystem refuses to open it for writing or to truncate it, and so
+ * does the union, although the change would go to a copy.
+ */
+static inline int union_lower_writable(const struct path *lower)
+{
+	if (atomic_read(&d_inode(lower->dentry)->i_writecount) < 0)
+		return -ETXTBSY;
+	return 0;
+}
+
+/*
  * Every directory a lookup reaches on a union mount gets a stack, this one
  * when nothing is below it: lookups in it still look for renamed
  * directories (union_redirect_stack()).

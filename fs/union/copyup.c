@@ -683,7 +683,8 @@ int union_copyup_commit(const struct union_origin *o, const struct path *lower,
  * itself knows) leaves the lower file showing and the top layer as it was.
  *
  * Return: 0 once the change is made and the copy linked, or a negative
- * errno: @change's, or -ESTALE when a copy was made meanwhile or the name
+ * errno: @change's, -ETXTBSY for a truncate (@len >= 0) of a file a
+ * program runs from, -ESTALE when a copy was made meanwhile or the name
  * went away (the caller looks the name up again), or the copy-up's.
  */
 int union_change(const struct union_origin *o, const struct path *lower,
@@ -694,6 +695,12 @@ int union_change(const struct union_origin *o, const struct path *lower,
 	struct file *tmp;
 	int err;
 
+	/* truncate() */
+	if (len >= 0) {
+		err = union_lower_writable(lower);
+		if (err)
+			return err;
+	}
 	tmp = union_copyup_stage(o, lower, len);
 	if (IS_ERR(tmp))
 		return PTR_ERR(tmp);

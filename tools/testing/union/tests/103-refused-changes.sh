@@ -12,8 +12,11 @@
 # the owner's rights allowed a copy-up: chown to another owner, a
 # trusted.* or security.* xattr set or removed by the owner, explicit
 # times set by a user who may write but does not own the file.  The same
-# calls, allowed, then work on the union and copy the file up.  One of the files has two names (the copy goes through the
-# hard-link index).
+# calls, allowed, then work on the union and copy the file up.  One of
+# the files has two names (the copy goes through the hard-link index).
+# A lower program that runs cannot be opened for writing or truncated
+# (ETXTBSY), as on a plain file system, though the write would go to a
+# copy; its mode can change.
 # uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
@@ -31,6 +34,8 @@ chown 1000:1000 "$src/d/p" "$src/d/q"
 chmod 0666 "$src/d/q"
 $SYSOP setxattr "$src/d/p" trusted.t lower || bail_out "setxattr trusted.t"
 chmod 0755 "$T"
+# A program to run from the union: no writer while it runs.
+cp /bin/sleep "$src/d/prog"
 union_setup "$src"
 U=$UNION_DIR
 plain_copy "$src" "$ref"
@@ -120,6 +125,33 @@ done
 unchanged p q
 assert_eq "$($SYSOP getxattr "$U/d/p" trusted.t)" lower \
 	"$what: d/p keeps its trusted.t"
+
+# running PATH: start the program at PATH (sleep(1)) and wait until it
+# runs from that file; its pid in $pid.
+running() {
+	local i
+	"$1" 600 &
+	pid=$!
+	for ((i = 0; i < 2000; i++)); do
+		[ "$(readlink "/proc/$pid/exe")" = "$1" ] && return
+		sleep 0.01
+	done
+	bail_out "$1 does not run"
+}
+what="a program runs from the lower file"
+for dir in "$U" "$ref"; do
+	running "$dir/d/prog"
+	assert_errno ETXTBSY open "$dir/d/prog" wronly
+	assert_errno ETXTBSY open "$dir/d/prog" rdwr,trunc
+	assert_errno ETXTBSY truncate "$dir/d/prog" 0
+	kill "$pid"
+	wait "$pid" 2> /dev/null
+done
+assert_layer d/prog lower "$what: d/prog is still the lower file"
+assert_eq "$(free_inodes)" "$inodes0" "$what: the top layer has no new inode"
+assert_errno 0 chmod "$U/d/prog" 0700
+assert_layer d/prog upper "$what: a change of its mode copies it up"
+inodes0=$(free_inodes)
 
 # Allowed now: the same calls copy up and change the files.
 what="Landlock, writing and truncating allowed"
