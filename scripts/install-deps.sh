@@ -19,6 +19,8 @@ pkgs=(
 	# tests and demo: images, tools run inside the guest
 	e2fsprogs squashfs-tools genisoimage mtd-utils busybox-static
 	mount procps strace python3-pytest gnuplot-nox
+	# test 085: everyday programs over a union
+	sqlite3
 )
 if [ "${1:-}" = xfstests ]; then
 	pkgs=(
