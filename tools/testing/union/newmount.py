@@ -68,37 +68,32 @@ def move(fd, target, union):
          MOVE_MOUNT_F_EMPTY_PATH | (MOVE_MOUNT_UNION if union else 0))
 
 
-def new(fstype, source, target, rest):
-    union = "union" in rest
+def detached(fstype, source, opts):
+    """fsopen(), fsconfig() and fsmount(): the new mount's descriptor."""
     fs = call("fsopen", SYS_FSOPEN, b(fstype), 0)
     if source != "-":
         call("fsconfig source", SYS_FSCONFIG, fs, FSCONFIG_SET_STRING,
              b("source"), b(source), 0)
-    for kv in rest:
-        if kv == "union":
-            continue
-        k, v = kv.split("=", 1)
-        call("fsconfig " + k, SYS_FSCONFIG, fs, FSCONFIG_SET_STRING, b(k),
-             b(v), 0)
-    call("fsconfig create", SYS_FSCONFIG, fs, FSCONFIG_CMD_CREATE, None,
-         None, 0)
-    mfd = call("fsmount", SYS_FSMOUNT, fs, 0, 0)
-    move(mfd, target, union)
-
-
-def under(target, cmd, fstype, opts):
-    tfd = os.open(target, os.O_PATH | os.O_DIRECTORY)
-    if os.system(cmd) != 0:
-        raise Failed("%s: failed" % cmd)
-    fs = call("fsopen", SYS_FSOPEN, b(fstype), 0)
     for kv in opts:
         k, v = kv.split("=", 1)
         call("fsconfig " + k, SYS_FSCONFIG, fs, FSCONFIG_SET_STRING, b(k),
              b(v), 0)
     call("fsconfig create", SYS_FSCONFIG, fs, FSCONFIG_CMD_CREATE, None,
          None, 0)
-    mfd = call("fsmount", SYS_FSMOUNT, fs, 0, 0)
-    call("move_mount", SYS_MOVE_MOUNT, mfd, b(""), tfd, b(""),
+    return call("fsmount", SYS_FSMOUNT, fs, 0, 0)
+
+
+def new(fstype, source, target, rest):
+    opts = [kv for kv in rest if kv != "union"]
+    move(detached(fstype, source, opts), target, "union" in rest)
+
+
+def under(target, cmd, fstype, opts):
+    tfd = os.open(target, os.O_PATH | os.O_DIRECTORY)
+    if os.system(cmd) != 0:
+        raise Failed("%s: failed" % cmd)
+    call("move_mount", SYS_MOVE_MOUNT, detached(fstype, "-", opts), b(""),
+         tfd, b(""),
          MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH |
          MOVE_MOUNT_UNION)
 
