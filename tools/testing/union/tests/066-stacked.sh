@@ -55,6 +55,8 @@ assert_file_content "$T/uo/a" top-of-ovl
 echo more >> "$T/uo/a"
 assert_file_content "$T/uo/a" "top-of-ovl
 more"
+assert_eq "$(stat -c %d "$T/uo/a")" "$(stat -c %d "$T/uo")" \
+	"the change went to the union's top layer"
 rm "$T/uo/b"
 assert_absent "$T/uo/b"
 mv "$T/uo/dir" "$T/uo/dir2"
