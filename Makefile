@@ -100,11 +100,11 @@ test: all check build-nounion test-backport
 # The 6.12 backport in make test: its kernel and CONFIG_UNION_MOUNT=n
 # objects built, and the tests of what its last patch changes in the new
 # files (lookups, directory and file copy-up, first listings on a full or
-# read-only top, the hard-link index, layer identities, the trace events,
-# NFS lowers, failures injected), on one CPU.  make KERNEL=6.12 test runs
-# all of it.
+# read-only top, the hard-link index, layer identities, the inode numbers
+# that copies keep, the trace events, NFS lowers, failures injected), on
+# one CPU.  make KERNEL=6.12 test runs all of it.
 BACKPORT ?= 6.12
-BACKPORT_TESTS ?= 010 022 033 054 065 066 100 102 160 190 200 210
+BACKPORT_TESTS ?= 010 022 026 033 054 065 066 100 102 160 190 200 210
 # (The sub-make works out its own KBUILD, PATCHES and UML_*.)
 BACKPORT_MAKE = env -u KBUILD -u PATCHES -u UML_CPUS -u UML_KERNEL -u SMP_CONFIG \
 	$(MAKE) KERNEL=$(BACKPORT)

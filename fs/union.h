@@ -40,6 +40,7 @@ struct xarray;
 #define UNION_XATTR_REDIRECT	UNION_XATTR_PREFIX "redirect"
 #define UNION_XATTR_INDEX	UNION_XATTR_PREFIX "index"
 #define UNION_XATTR_LAYERS	UNION_XATTR_PREFIX "layers"
+#define UNION_XATTR_INO		UNION_XATTR_PREFIX "ino"
 
 /*
  * The top layer's directory of copied-up files with several names
@@ -106,6 +107,11 @@ struct union_dir {
 	 * taken, under the directory dentry's d_lock.
 	 */
 	struct union_merged *merged;
+	/*
+	 * The numbers that the copies in a merged directory keep, for its
+	 * readdir (union_kept_current()); under d_lock, as @merged.
+	 */
+	struct union_kept *kept;
 	struct path layers[] __counted_by(count);
 };
 
@@ -180,6 +186,8 @@ struct union_mount {
 	 */
 	struct mutex shown_lock;
 	struct xarray **shown;
+	/* Per lower layer, a stamp of its identity (fs/union/ino.c); fixed. */
+	u32 stamps[UNION_MAX_LOWERS];
 	/*
 	 * The lower mounts, as the stacks have them; kept read-only while
 	 * the union is up (union_hold_lower()).
@@ -323,7 +331,7 @@ struct union_anchor {
 
 extern bool union_dirs_below;
 
-/* A directory served from below has its layer (from 1) times this added. */
+/* A lower object's number in a union: its layer (from 1) times this added. */
 #define UNION_BELOW_INO_LAYER	BIT_ULL(48)
 
 struct vfsmount *union_anchor(struct vfsmount *mnt, struct dentry *point,
@@ -351,6 +359,10 @@ void union_adoption_end(struct union_adoption *ua);
 bool union_adopted(const struct union_adoption *ua,
 		   const struct vfsmount *top, const struct path *lowers,
 		   unsigned int n);
+void union_adoption_stamps(const struct union_adoption *ua, u32 *stamps);
+
+/* fs/union/ino.c */
+void union_getattr_ino(const struct path *path, struct kstat *stat);
 
 /* fs/union/redirect.c */
 int union_get_redirect(struct dentry *dentry, char **redirect);
@@ -361,6 +373,7 @@ ssize_t union_listxattr(struct dentry *dentry, char *list, size_t size);
 
 /* fs/union/readdir.c */
 int union_iterate_dir(struct file *file, struct dir_context *ctx);
+int union_iterate_below(struct file *file, struct dir_context *ctx);
 int union_copyup_dir(const struct path *dir);
 int union_readdir_copyup(struct file *file);
 int union_getattr_dir(const struct path *dir, struct kstat *stat);
@@ -519,6 +532,7 @@ int union_dir_copyup(const struct path *path, struct path *copy);
 bool union_see_through(struct dentry *layer, struct dentry *dentry);
 struct dentry *union_lookup_one(struct dentry *dir, const char *name,
 				unsigned int len);
+struct dentry *union_lookup_shared(struct dentry *dir, const struct qstr *name);
 int union_lower_permission(const struct path *path, int mask);
 int union_find_lower(struct dentry *dir, struct union_dir *ud,
 		     const struct qstr *name, bool has_entry,
@@ -624,6 +638,11 @@ static inline int union_getattr_file(const struct path *path,
 	return 0;
 }
 
+static inline void union_getattr_ino(const struct path *path,
+				     struct kstat *stat)
+{
+}
+
 static inline int union_getattr_lower(const struct path *path,
 				      struct kstat *stat)
 {
@@ -684,6 +703,12 @@ static inline bool union_file_stat_path(struct file *file, struct path *path)
 
 static inline int union_iterate_dir(struct file *file,
 				    struct dir_context *ctx)
+{
+	return -ENOTDIR;
+}
+
+static inline int union_iterate_below(struct file *file,
+				      struct dir_context *ctx)
 {
 	return -ENOTDIR;
 }

@@ -224,8 +224,12 @@ int union_copy_xattrs(const struct path *lower, struct dentry *new)
 	bool access = false, dflt = false;
 	ssize_t size;
 	char *names, *name;
-	int err = 0;
+	int err;
 
+	/* And the union's own: what the copy is a copy of. */
+	err = union_ino_record(lower, new);
+	if (err)
+		return err;
 	size = vfs_listxattr(lower->dentry, NULL, 0);
 	if (size <= 0) {
 		if (size && size != -EOPNOTSUPP)

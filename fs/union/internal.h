@@ -12,9 +12,12 @@ struct inode;
 struct mutex;
 struct path;
 struct qstr;
+struct super_block;
+struct union_kept;
 struct union_merged;
 struct union_mount;
 struct union_names;
+struct vfsmount;
 
 /* debug.c: the list of unions that /sys/kernel/debug/union/mounts shows */
 void union_debug_add(struct union_mount *um);
@@ -23,6 +26,7 @@ void union_debug_del(struct union_mount *um);
 /* readdir.c: the name tables that a stack caches */
 void union_names_put(struct union_names *names);
 void union_merged_put(struct union_merged *m);
+void union_kept_put(struct union_kept *k);
 
 /*
  * One copy-up: @len bytes of the lower object @lower become @name in
@@ -47,5 +51,14 @@ struct dentry *union_copy_link(const struct union_copyup_ctx *cu,
 
 /* index.c: the copy-up of a lower file with several names */
 struct dentry *union_copyup_linked(const struct union_copyup_ctx *cu);
+
+/* ino.c: inode numbers that a copy-up keeps */
+u64 union_lower_ino(struct super_block *sb, struct vfsmount *mnt, u64 ino);
+u64 union_top_ino(struct dentry *dentry);
+int union_ino_record(const struct path *lower, struct dentry *copy);
+u64 union_dino(struct dentry *dir, const struct qstr *name, u64 ino);
+
+/* mount.c: the number a view's object shows */
+u64 union_view_ino(struct vfsmount *view, u64 ino);
 
 #endif /* _FS_UNION_INTERNAL_H */

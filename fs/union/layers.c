@@ -19,6 +19,8 @@
  *  - the index entries of the changed layers go, with their copies'
  *    records: a name below that was never copied up shows the new layer's
  *    file, and the names that were keep their copy;
+ *  - a changed layer gets a new stamp: the copies of its old objects
+ *    show inode numbers of their own (fs/union/ino.c);
  *  - after a sync, the new record.
  *
  * Whiteouts, opaque directories and redirects name paths, not lower
@@ -39,6 +41,7 @@
 #include <linux/fs.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/statfs.h>
 #include <linux/xattr.h>
@@ -46,19 +49,30 @@
 #include "../pnode.h"
 #include "../union.h"
 
-#define UNION_LAYERS_VERSION	1
+/* Version 1 had no stamps: 2 + 16 * count bytes. */
+#define UNION_LAYERS_VERSION	2
 #define UNION_LAYER_ID_SIZE	16
 
-/* The value of UNION_XATTR_LAYERS: 2 + 16 * count bytes. */
+/*
+ * One layer in the value of UNION_XATTR_LAYERS: its identity, and a stamp
+ * that changes whenever the layer is adopted, never to come back, which
+ * the records of lower objects on the top layer carry (fs/union/ino.c).
+ */
+struct union_layer_rec {
+	u8 id[UNION_LAYER_ID_SIZE];
+	__le32 stamp;
+} __packed;
+
+/* The value of UNION_XATTR_LAYERS: 2 + 20 * count bytes. */
 struct union_layers {
 	u8 version;
 	u8 count;
-	u8 id[UNION_MAX_LOWERS][UNION_LAYER_ID_SIZE];
-};
+	struct union_layer_rec layer[UNION_MAX_LOWERS];
+} __packed;
 
 static inline size_t union_layers_size(const struct union_layers *l)
 {
-	return offsetof(struct union_layers, id[l->count]);
+	return offsetof(struct union_layers, layer[l->count]);
 }
 
 static void union_hash_u64(struct sha256_ctx *s, u64 v)
@@ -119,7 +133,7 @@ static void union_layers_of(const struct path *lowers, unsigned int n,
 	l->version = UNION_LAYERS_VERSION;
 	l->count = n;
 	for (i = 0; i < n; i++)
-		union_layer_id(&lowers[i], l->id[i]);
+		union_layer_id(&lowers[i], l->layer[i].id);
 }
 
 /*
@@ -137,6 +151,19 @@ static int union_layers_get(struct dentry *root, struct union_layers *l)
 		len = 0;
 	if (len < 0 && len != -ERANGE)
 		return len;
+	if (len >= 2 && l->version == 1 && l->count <= UNION_MAX_LOWERS &&
+	    len == 2 + l->count * UNION_LAYER_ID_SIZE) {
+		u8 *ids = (u8 *)l + 2;
+		int i;
+
+		/* Last first: each moves up, over none still to move. */
+		for (i = l->count - 1; i >= 0; i--) {
+			memmove(l->layer[i].id, ids + i * UNION_LAYER_ID_SIZE,
+				UNION_LAYER_ID_SIZE);
+			l->layer[i].stamp = 0;
+		}
+		return 0;
+	}
 	if (len < 2 || l->version != UNION_LAYERS_VERSION ||
 	    l->count > UNION_MAX_LOWERS ||
 	    (size_t)len != union_layers_size(l)) {
@@ -152,7 +179,8 @@ static bool union_layer_same(const struct union_layers *old,
 			     const struct union_layers *now, unsigned int i)
 {
 	return i < old->count && i < now->count &&
-	       !memcmp(old->id[i], now->id[i], UNION_LAYER_ID_SIZE);
+	       !memcmp(old->layer[i].id, now->layer[i].id,
+		       UNION_LAYER_ID_SIZE);
 }
 
 static bool union_layers_same(const struct union_layers *old,
@@ -167,6 +195,31 @@ static bool union_layers_same(const struct union_layers *old,
 			return false;
 	}
 	return true;
+}
+
+/*
+ * The stamps of @now: a layer that @old has keeps its stamp, and one that
+ * changed takes a new random one, never the one it replaces.  Rolling
+ * back to an older image must not make the records made over the newer
+ * one valid again: a stamp of two adoptions before comes back once in
+ * 2^32 adoptions.
+ */
+static void union_layers_stamp(const struct union_layers *old,
+			       struct union_layers *now)
+{
+	unsigned int i;
+
+	for (i = 0; i < now->count; i++) {
+		u32 stamp = get_random_u32();
+
+		if (union_layer_same(old, now, i) &&
+		    old->version == UNION_LAYERS_VERSION)
+			stamp = le32_to_cpu(old->layer[i].stamp);
+		else if (i < old->count &&
+			 stamp == le32_to_cpu(old->layer[i].stamp))
+			stamp++;
+		now->layer[i].stamp = cpu_to_le32(stamp);
+	}
 }
 
 /* The names in a directory that @keep() wants, read in one go. */
@@ -393,6 +446,22 @@ static int union_layers_set(struct dentry *root, const struct union_layers *l)
 	return err == -ENODATA || err == -EOPNOTSUPP ? 0 : err;
 }
 
+/*
+ * The same layers under a record from before the stamps: the record again,
+ * with the new stamps, which nothing on the top layer has yet.
+ */
+static int union_layers_upgrade(struct vfsmount *top,
+				const struct union_layers *now)
+{
+	int err = mnt_want_write(top);
+
+	if (err)
+		return err;
+	err = union_layers_set(top->mnt_root, now);
+	mnt_drop_write(top);
+	return err;
+}
+
 static int union_adopt(struct vfsmount *top, const struct union_layers *old,
 		       const struct union_layers *now)
 {
@@ -433,6 +502,7 @@ struct union_adoption {
 	struct vfsmount *top;
 	unsigned int count;
 	struct path lowers[UNION_MAX_LOWERS];
+	u32 stamps[UNION_MAX_LOWERS];
 };
 
 static DEFINE_MUTEX(union_adopt_mutex);
@@ -503,8 +573,15 @@ struct union_adoption *union_adopt_lowers(const struct path *mountpoint,
 	if (err)
 		goto out;
 	union_layers_of(ua->lowers, n, now);
-	if (union_layers_same(old, now))
+	union_layers_stamp(old, now);
+	for (i = 0; i < n; i++)
+		ua->stamps[i] = le32_to_cpu(now->layer[i].stamp);
+	if (union_layers_same(old, now)) {
+		if (old->version != UNION_LAYERS_VERSION &&
+		    !(mnt_flags & MNT_READONLY))
+			err = union_layers_upgrade(top, now);
 		goto out;
+	}
 	/* A read-only union needs a top that has taken these lowers. */
 	err = -EROFS;
 	if (mnt_flags & MNT_READONLY)
@@ -525,6 +602,21 @@ out:
 		return ERR_PTR(err);
 	}
 	return ua;
+}
+
+/**
+ * union_adoption_stamps - the stamps of the lowers union_adopted() checked
+ * @ua: what union_adopt_lowers() saw
+ * @stamps: the union's, one per lower layer
+ *
+ * A stamp stands for the layer as the top layer took it
+ * (union_layers_stamp()): copies record it with the inode number of
+ * their lower object (fs/union/ino.c), which it tells apart from the
+ * object of another image that has the number now.
+ */
+void union_adoption_stamps(const struct union_adoption *ua, u32 *stamps)
+{
+	memcpy(stamps, ua->stamps, ua->count * sizeof(*stamps));
 }
 
 /* After union_attach(), or instead of it. */

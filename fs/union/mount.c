@@ -667,28 +667,37 @@ bool union_below_stale(struct vfsmount *anchor)
 }
 
 /*
- * stat() of a directory served from below: the union's st_dev, as every
- * directory of a union has, so that the tools that stay on one
- * filesystem (find -xdev, du -x) go through it; an inode number of its
- * own layer's, with the layer in its top bits, which no top layer's
- * directory has.  A copy of the directory is the top layer's, with its
- * own number.
+ * stat() of an object a union serves from below: the union's st_dev, as
+ * every object of a union has, so that the tools that stay on one
+ * filesystem (find -xdev, du -x) go through it; and the inode number that
+ * its copy will keep (fs/union/ino.c).
  */
 int union_getattr_below(const struct path *path, struct kstat *stat)
 {
 	struct mount *m = real_mount(path->mnt), *parent;
-	int layer = -1;
 
 	rcu_read_lock();
 	parent = READ_ONCE(m->mnt_parent);
 	if (parent != m) {
 		stat->dev = parent->mnt.mnt_sb->s_dev;
-		layer = union_layer_index(parent->mnt.mnt_sb, path->mnt);
+		stat->ino = union_lower_ino(parent->mnt.mnt_sb, path->mnt,
+					    stat->ino);
 	}
 	rcu_read_unlock();
-	if (layer >= 0 && stat->ino < UNION_BELOW_INO_LAYER)
-		stat->ino += (u64)(layer + 1) * UNION_BELOW_INO_LAYER;
 	return 0;
+}
+
+/* The number a union shows for @ino of the layer that @view is a view of. */
+u64 union_view_ino(struct vfsmount *view, u64 ino)
+{
+	struct mount *m = real_mount(view), *parent;
+
+	rcu_read_lock();
+	parent = READ_ONCE(m->mnt_parent);
+	if (parent != m)
+		ino = union_lower_ino(parent->mnt.mnt_sb, view, ino);
+	rcu_read_unlock();
+	return ino;
 }
 
 /* The flags of @view, a view for @top of the layer @lower. */
@@ -920,6 +929,7 @@ int union_attach(const struct path *mountpoint, struct vfsmount *top,
 		return -ENOMEM;
 	}
 	mutex_init(&um->shown_lock);
+	union_adoption_stamps(ua, um->stamps);
 	if (vfs_get_fsid(sb->s_root, &um->fsid))
 		memset(&um->fsid, 0, sizeof(um->fsid));
 	if (n > 1)

@@ -14,11 +14,13 @@
  * too.
  */
 
+#include <linux/bsearch.h>
 #include <linux/cred.h>
 #include <linux/dcache.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/fsnotify.h>
+#include <linux/iversion.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/security.h>
@@ -921,7 +923,8 @@ static int union_merged_find(struct dentry *dir, struct union_dir *ud,
 	err = union_find_lower(dir, ud, &qname, fallthru, &found, NULL);
 	if (err || !found.dentry)
 		return err;
-	seen->ino = d_inode(found.dentry)->i_ino;
+	seen->ino = union_lower_ino(dir->d_sb, found.mnt,
+				    d_inode(found.dentry)->i_ino);
 	seen->d_type = fs_umode_to_dtype(d_inode(found.dentry)->i_mode);
 	path_put(&found);
 	*shown = true;
@@ -965,6 +968,7 @@ static int union_merged_resolve(struct dentry *dir, struct union_dir *ud,
 	if (seen->layer == UNION_SEEN_TOP) {
 		if (seen->d_type == DT_FALLTHRU)
 			return union_merged_find(dir, ud, seen, true, shown);
+		seen->ino = union_dino(dir, &qname, seen->ino);
 		*shown = true;
 		return 0;
 	}
@@ -972,6 +976,9 @@ static int union_merged_resolve(struct dentry *dir, struct union_dir *ud,
 		return 0;
 	if (seen->d_type != DT_UNKNOWN && seen->d_type != DT_FALLTHRU &&
 	    union_seen_uncovered(dir, ud, seen)) {
+		seen->ino = union_lower_ino(dir->d_sb,
+					    ud->layers[seen->layer].mnt,
+					    seen->ino);
 		*shown = true;
 		return 0;
 	}
@@ -1072,6 +1079,16 @@ out:
 	return err ? ERR_PTR(err) : m;
 }
 
+/* What a listing of the union's directory @dir gives "." and "..". */
+static void union_dots(struct dentry *dir, u64 *dot, u64 *dotdot)
+{
+	struct dentry *parent = dget_parent(dir);
+
+	*dot = union_top_ino(dir);
+	*dotdot = union_top_ino(parent);
+	dput(parent);
+}
+
 /* Readdir of a merged directory that is not complete on the top layer. */
 static int union_iterate_merged(struct file *file, struct union_dir *ud,
 				struct dir_context *ctx)
@@ -1079,10 +1096,20 @@ static int union_iterate_merged(struct file *file, struct union_dir *ud,
 	struct dentry *dir = file->f_path.dentry;
 	struct union_merged *m = NULL;
 	bool fresh = ctx->pos == 0;
+	u64 dot, dotdot;
 	loff_t i;
 
-	if (!dir_emit_dots(file, ctx))
-		return 0;
+	union_dots(dir, &dot, &dotdot);
+	if (ctx->pos == 0) {
+		if (!dir_emit(ctx, ".", 1, dot, DT_DIR))
+			return 0;
+		ctx->pos = 1;
+	}
+	if (ctx->pos == 1) {
+		if (!dir_emit(ctx, "..", 2, dotdot, DT_DIR))
+			return 0;
+		ctx->pos = 2;
+	}
 	if (!fresh)
 		m = union_merged_get(dir, ud);
 	if (!m) {
@@ -1203,6 +1230,177 @@ int union_readdir_copyup(struct file *file)
 }
 
 /*
+ * The numbers that copies keep (fs/union/ino.c), for the readdir of a
+ * merged directory that the top layer lists: it lists a copy with its
+ * own number.  What a copy keeps takes a lookup of its name, which cannot
+ * be made while the top layer lists the directory (jffs2 holds the
+ * directory's lock meanwhile, and its lookup takes it).  So a listing
+ * reads the top layer's directory once first, looks its entries up and
+ * keeps the numbers, sorted by the top layer's, for the listings after
+ * it while the directory's i_version, which every top layer counts its
+ * changes in, stays the same.  Replaced, and read with a reference taken,
+ * under the directory dentry's d_lock.
+ */
+struct union_kept_ino {
+	u64 top;
+	u64 kept;
+};
+
+struct union_kept {
+	refcount_t ref;
+	u64 version;
+	unsigned int count, size;
+	struct union_kept_ino *map;
+};
+
+void union_kept_put(struct union_kept *k)
+{
+	if (k && refcount_dec_and_test(&k->ref)) {
+		kvfree(k->map);
+		kfree(k);
+	}
+}
+
+static int union_kept_cmp(const void *a, const void *b)
+{
+	const struct union_kept_ino *x = a, *y = b;
+
+	return x->top < y->top ? -1 : x->top > y->top;
+}
+
+static u64 union_kept_ino(struct union_kept *k, u64 ino)
+{
+	struct union_kept_ino key = { .top = ino }, *found;
+
+	if (!k->count)
+		return ino;
+	found = bsearch(&key, k->map, k->count, sizeof(key), union_kept_cmp);
+	return found ? found->kept : ino;
+}
+
+static struct union_kept *union_kept_get(struct dentry *dir,
+					 struct union_dir *ud)
+{
+	struct union_kept *k;
+
+	spin_lock(&dir->d_lock);
+	k = ud->kept;
+	if (k)
+		refcount_inc(&k->ref);
+	spin_unlock(&dir->d_lock);
+	return k;
+}
+
+static void union_kept_set(struct dentry *dir, struct union_dir *ud,
+			   struct union_kept *k)
+{
+	struct union_kept *old;
+
+	refcount_inc(&k->ref);
+	spin_lock(&dir->d_lock);
+	old = ud->kept;
+	ud->kept = k;
+	spin_unlock(&dir->d_lock);
+	union_kept_put(old);
+}
+
+static int union_kept_add(struct union_kept *k, u64 top, u64 kept)
+{
+	if (k->count == k->size) {
+		unsigned int size = max(2 * k->size, 16U);
+		struct union_kept_ino *map;
+
+		map = kvrealloc(k->map, array_size(size, sizeof(*map)),
+				GFP_KERNEL_ACCOUNT);
+		if (!map)
+			return -ENOMEM;
+		k->map = map;
+		k->size = size;
+	}
+	k->map[k->count].top = top;
+	k->map[k->count++].kept = kept;
+	return 0;
+}
+
+/* Of the names in @names, read from the top layer, the copies in @k. */
+static int union_kept_fill(struct dentry *dir, struct union_names *names,
+			   struct union_kept *k)
+{
+	struct union_name_chunk *chunk;
+	struct union_seen *seen;
+
+	list_for_each_entry(chunk, &names->chunks, list) {
+		for (seen = union_seen_next(chunk, NULL); seen;
+		     seen = union_seen_next(chunk, seen)) {
+			struct qstr q = QSTR_INIT(seen->name, seen->len);
+			u64 kept;
+			int err;
+
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
+			if (seen->d_type == DT_WHT ||
+			    seen->d_type == DT_FALLTHRU ||
+			    union_index_hides(dir, &q))
+				continue;
+			kept = union_dino(dir, &q, seen->ino);
+			if (kept == seen->ino)
+				continue;
+			err = union_kept_add(k, seen->ino, kept);
+			if (err)
+				return err;
+		}
+	}
+	sort(k->map, k->count, sizeof(*k->map), union_kept_cmp, NULL);
+	return 0;
+}
+
+/*
+ * The numbers kept in @file's directory, referenced; made again if the
+ * directory changed.  The top layer's directory is read with a file of
+ * its own, so any offset can.
+ */
+static struct union_kept *union_kept_current(struct file *file,
+					     struct union_dir *ud)
+{
+	struct dentry *dir = file->f_path.dentry;
+	struct union_names names = {
+		.ctx.actor = union_collect_name,
+		.chunks = LIST_HEAD_INIT(names.chunks),
+		.layer = UNION_SEEN_TOP,
+	};
+	struct union_kept *k = union_kept_get(dir, ud);
+	u64 version = inode_query_iversion(d_inode(dir));
+	struct file *top;
+	int err;
+
+	if (k && k->version == version)
+		return k;
+	union_kept_put(k);
+	k = kzalloc_obj(*k, GFP_KERNEL_ACCOUNT);
+	if (!k)
+		return ERR_PTR(-ENOMEM);
+	refcount_set(&k->ref, 1);
+	k->version = version;
+	top = dentry_open_nonotify(&file->f_path, O_RDONLY | O_DIRECTORY,
+				   current_cred());
+	err = PTR_ERR_OR_ZERO(top);
+	if (!err) {
+		err = union_iterate_names(top, &names, true);
+		fput(top);
+	}
+	if (!err)
+		err = union_kept_fill(dir, &names, k);
+	union_names_free(&names);
+	if (err) {
+		union_kept_put(k);
+		return ERR_PTR(err);
+	}
+	union_kept_set(dir, ud, k);
+	return k;
+}
+
+/*
  * Readdir of a copied-up directory: the top layer's pass-through entries are
  * reported with the type and inode number of the lower object they name.
  */
@@ -1211,6 +1409,8 @@ struct union_readdir {
 	struct dir_context *caller;
 	struct dentry *dir;
 	struct union_dir *ud;
+	struct union_kept *kept;
+	u64 dot, dotdot;
 	int err;
 };
 
@@ -1222,6 +1422,7 @@ static bool union_cached_type(struct union_readdir *ur,
 			      const struct qstr *name, u64 *ino,
 			      unsigned int *d_type)
 {
+	struct super_block *sb = ur->dir->d_sb;
 	struct union_names *names = READ_ONCE(ur->ud->names);
 	struct union_seen *seen;
 
@@ -1232,7 +1433,7 @@ static bool union_cached_type(struct union_readdir *ur,
 	    seen->d_type == DT_UNKNOWN || seen->d_type == DT_DIR ||
 	    seen->d_type == DT_WHT || seen->d_type == DT_FALLTHRU)
 		return false;
-	*ino = seen->ino;
+	*ino = union_lower_ino(sb, ur->ud->layers[seen->layer].mnt, seen->ino);
 	*d_type = seen->d_type;
 	return true;
 }
@@ -1264,9 +1465,13 @@ bool union_filldir(struct dir_context *ctx, const char *name, int len,
 		if (!found.dentry)
 			return true;
 		inode = d_inode(found.dentry);
-		ino = inode->i_ino;
+		ino = union_lower_ino(ur->dir->d_sb, found.mnt, inode->i_ino);
 		d_type = fs_umode_to_dtype(inode->i_mode);
 		path_put(&found);
+	} else if (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'))) {
+		ino = len == 1 ? ur->dot : ur->dotdot;
+	} else if (ur->kept) {
+		ino = union_kept_ino(ur->kept, ino);
 	}
 emit:
 	ur->caller->pos = ctx->pos;
@@ -1318,7 +1523,61 @@ int union_iterate_dir(struct file *file, struct dir_context *ctx)
 	if (ur.ud && ur.ud != &union_dir_none && !ur.ud->shows_lower &&
 	    !READ_ONCE(ur.ud->names) && ctx->pos == 0)
 		union_names_build(&file->f_path, ur.ud);
+	if (ur.ud && ur.ud != &union_dir_none && !ur.ud->shows_lower &&
+	    ur.ud->count) {
+		ur.kept = union_kept_current(file, ur.ud);
+		if (IS_ERR(ur.kept))
+			return PTR_ERR(ur.kept);
+	}
+	union_dots(ur.dir, &ur.dot, &ur.dotdot);
 	err = file->f_op->iterate_shared(file, &ur.ctx);
 	ctx->pos = ur.ctx.pos;
+	union_kept_put(ur.kept);
 	return err ?: ur.err;
+}
+
+/* Readdir of a directory that a union serves from below. */
+struct union_below_readdir {
+	struct dir_context ctx;
+	struct dir_context *caller;
+	u64 layer;		/* what the layer adds to a number */
+};
+
+static bool union_below_filldir(struct dir_context *ctx, const char *name,
+				int len, loff_t offset, u64 ino,
+				unsigned int d_type)
+{
+	struct union_below_readdir *ub =
+		container_of(ctx, struct union_below_readdir, ctx);
+
+	if (ino < UNION_BELOW_INO_LAYER)
+		ino += ub->layer;
+	ub->caller->pos = ctx->pos;
+	return ub->caller->actor(ub->caller, name, len, offset, ino, d_type);
+}
+
+/**
+ * union_iterate_below - readdir of a directory served from below
+ * @file: the directory, on a union's view of its layer
+ * @ctx: the caller's context
+ *
+ * The entries' numbers are what stat() gives for them, with the layer in
+ * their top bits (fs/union/ino.c); ".." too, which is right when the
+ * parent is served from below as well or is a copy of the lower parent.
+ *
+ * Return: what the layer's readdir returns.
+ */
+int union_iterate_below(struct file *file, struct dir_context *ctx)
+{
+	struct union_below_readdir ub = {
+		.ctx.actor = union_below_filldir,
+		.ctx.pos = ctx->pos,
+		.caller = ctx,
+	};
+	int err;
+
+	ub.layer = union_view_ino(file->f_path.mnt, 0);
+	err = file->f_op->iterate_shared(file, &ub.ctx);
+	ctx->pos = ub.ctx.pos;
+	return err;
 }

@@ -665,13 +665,14 @@ union_fresh() {
 }
 
 # assert_layer PATH LAYER [DESCRIPTION]: the non-directory PATH, seen in
-# the union, is the object of LAYER: "upper" (its st_dev is the top
-# layer's), or "lower" / "lowerN" (N from 1, topmost first: the same
-# st_dev and st_ino as the same path in that lower alone).  PATH is
-# relative to $UNION_DIR.
+# the union, is the object of LAYER: "upper" (the top layer's st_dev, and
+# a file handle of its own), or "lower" / "lowerN" (N from 1, topmost
+# first: the union's st_dev, the st_ino of the same path in that lower
+# alone plus N << 48, and a handle of that layer's).  PATH is relative to
+# $UNION_DIR.
 assert_layer() {
 	local rel=$1 layer=$2 desc=${3:-"$1 comes from the $2 layer"}
-	local got want n
+	local got want n fid
 	got=$($SYSOP lstat "$UNION_DIR/$rel")
 	if [ $? != 0 ]; then
 		not_ok "$desc"
@@ -679,13 +680,16 @@ assert_layer() {
 		return
 	fi
 	got=$(set -- $got; echo "$5 $6")
+	# A copy has the number of what it copied (see union-mounts.rst);
+	# a lower object's identifier says its layer, a copy's does not.
+	fid=$($SYSOP fidtype "$UNION_DIR/$rel")
 	case $layer in
 	upper)
-		if [ "${got#* }" = "$TOP_DEV" ]; then
+		if [ "${got#* }" = "$TOP_DEV" ] && [ "$fid" != $FILEID_UNION_LOWER ]; then
 			ok "$desc"
 		else
 			not_ok "$desc"
-			diag "st_ino st_dev: $got; the top layer's st_dev: $TOP_DEV"
+			diag "st_ino st_dev: $got, handle type $fid; the top layer's st_dev: $TOP_DEV"
 		fi
 		return ;;
 	lower) n=1 ;;
@@ -693,8 +697,25 @@ assert_layer() {
 	*) bail_out "assert_layer: unknown layer $layer" ;;
 	esac
 	want=$($SYSOP lstat "${LOWER_DIRS[n - 1]}/$rel")
-	want=$(set -- $want; echo "$5 $6")
+	# The series' prefixes before the patch that keeps numbers across
+	# copy-up run these tests too: there, the object's own st_dev.
+	if [ "${got#* }" = "$TOP_DEV" ]; then
+		want=$(set -- $want; echo "$(($5 + n * (1 << 48))) $TOP_DEV")
+	else
+		want=$(set -- $want; echo "$5 $6")
+	fi
+	if [ "$fid" != $FILEID_UNION_LOWER ]; then
+		got="$got, handle type $fid (not a lower object's)"
+	fi
 	assert_eq "$got" "$want" "$desc"
+}
+FILEID_UNION_LOWER=245
+
+# keeps_numbers PATH: the union keeps inode numbers across copy-up (the
+# lower object at PATH has the union's st_dev), as the series does from
+# the patch that makes it so; its prefixes before that run the tests too.
+keeps_numbers() {
+	[ "$(_t_dev "$1")" = "$TOP_DEV" ]
 }
 
 # require_union: skip the test unless the kernel supports union mounts

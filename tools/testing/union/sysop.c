@@ -27,6 +27,9 @@
 #include <unistd.h>
 #include <linux/mount.h>
 
+#ifndef AT_HANDLE_FID
+#define AT_HANDLE_FID 0x200
+#endif
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
 #endif
@@ -83,6 +86,8 @@ static void usage(void)
 	      "  chown PATH UID GID          lchown PATH UID GID\n"
 	      "  utimes PATH ATIME MTIME     lutimes PATH ATIME MTIME (seconds)\n"
 	      "  stat PATH / lstat PATH      (prints type, mode, size, nlink, ino, dev)\n"
+	      "  fidtype PATH                (prints the type of its AT_HANDLE_FID handle)\n"
+	      "  dino DIR                    (prints \"d_ino name\" of each entry, dots too)\n"
 	      "  access PATH MODE            MODE: f or a mix of r w x\n"
 	      "  write PATH DATA             (O_WRONLY|O_TRUNC, no O_CREAT)\n"
 	      "  append PATH DATA            read PATH (prints the content)\n"
@@ -348,6 +353,21 @@ static int run(int argc, char **argv)
 			return -1;
 		return print_stat(&st);
 	}
+	if (!strcmp(op, "fidtype")) {
+		struct {
+			struct file_handle h;
+			unsigned char room[MAX_HANDLE_SZ];
+		} fh;
+		int mnt;
+
+		NEED(1);
+		fh.h.handle_bytes = MAX_HANDLE_SZ;
+		if (name_to_handle_at(AT_FDCWD, argv[2], &fh.h, &mnt,
+				      AT_HANDLE_FID))
+			return -1;
+		printf("%d\n", fh.h.handle_type);
+		return 0;
+	}
 	if (!strcmp(op, "access")) {
 		NEED(2);
 		return do_access(argv[2], argv[3]);
@@ -367,6 +387,19 @@ static int run(int argc, char **argv)
 	if (!strcmp(op, "readdir")) {
 		NEED(1);
 		return read_dir(argv[2]);
+	}
+	if (!strcmp(op, "dino")) {
+		DIR *d;
+		struct dirent *de;
+
+		NEED(1);
+		d = opendir(argv[2]);
+		if (!d)
+			return -1;
+		while ((de = readdir(d)))
+			printf("%llu %s\n", (unsigned long long)de->d_ino,
+			       de->d_name);
+		return closedir(d);
 	}
 	if (!strcmp(op, "setxattr")) {
 		NEED(3);

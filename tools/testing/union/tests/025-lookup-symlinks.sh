@@ -44,8 +44,9 @@ check_view() {
 	assert_file_content "$U/ldir/sub/deep" upper-g "$w: lower ../../udir/g"
 	assert_layer usym upper "$w: usym is on the top layer"
 	assert_file_content "$U/usym" lower-file "$w: upper symlink to a lower-only file"
-	assert_eq "$($SYSOP stat "$U/usym")" "$($SYSOP lstat "$LOWER_DIR/lfile")" \
+	assert_eq "$($SYSOP stat "$U/usym")" "$($SYSOP lstat "$U/lfile")" \
 		"$w: stat through usym is the lower file itself"
+	assert_layer lfile lower "$w: ... which is still the lower one"
 	assert_file_content "$U/usym-deep" lower-in-ldir "$w: upper symlink into a lower dir"
 	assert_file_content "$U/lsym-chain" lower-file "$w: lower -> upper -> lower chain"
 	assert_errno ENOENT stat "$U/lsym-gone"

@@ -5,8 +5,11 @@
 # directory listed (complete) over the old image shows the new image's
 # new names, the index (hard links) forgets the old image's inode
 # numbers, and the user's changes stay: a removal, a copy, a directory
-# renamed (its redirect follows the path into the new image).  Over the
-# same image again, nothing is adopted; the lower images never change.
+# renamed (its redirect follows the path into the new image).  A copy
+# made over the old image keeps the old file's inode number over it, and
+# has one of the top layer's over the new one, where the old number is
+# another file's, and after a rollback to the old one.  Over the same image again, nothing is adopted; the
+# lower images never change.
 # uppers: ext2 jffs2
 # lowers: squashfs ext2
 # timeout: 240
@@ -41,6 +44,12 @@ rm "$U/gone"
 mv "$U/r" "$U/r2"
 touch "$U/h/l1"		# copied up through the index; h/l2 not looked up
 echo mine > "$U/new"
+numbers=false
+keeps_numbers "$U/r2/x" && numbers=true
+if $numbers; then
+	assert_eq "$(_t_ino "$U/h/l1")" "$(( $(_t_ino "$LOWER_DIR/h/l1") + (1 << 48) ))" \
+		"over A: the copy keeps the number of A's file"
+fi
 
 # adopted: how many times the kernel adopted lower layers since the
 # last call.
@@ -81,11 +90,18 @@ check_b() {	# check_b WHEN
 	assert_file_content "$U/new" mine "$1: the new file"
 }
 check_b "over B"
+b_copy=$(_t_ino "$U/h/l1")
+if $numbers; then
+	check "over B: the copy made over A has another number than B's file" \
+		test "$b_copy" != "$(_t_ino "$U/h/l2")"
+	check "... one of the top layer's" test "$b_copy" -lt $((1 << 48))
+fi
 assert_eq "$(stat -c %h "$U/h/l1")" 1 "over B: the copy has one link"
 t_umount "$U"
 union_remount
 assert_eq "$(adopted)" 0 "over B again: nothing adopted"
 check_b "over B again"
+assert_eq "$(_t_ino "$U/h/l1")" "$b_copy" "over B again: the copy's number"
 
 # The index holds no entry of the old image; the copy no record of one.
 if upper_alone; then
@@ -101,6 +117,10 @@ fi
 # Back to A: A's names again, the changes still there.
 over A "$LOWER_IMG"
 assert_eq "$(adopted)" 1 "back over A: adopted again"
+if $numbers; then
+	check "over A: the first copy and A's other name, now two files, have two numbers" \
+		test "$(_t_ino "$U/h/l1")" != "$(_t_ino "$U/h/l2")"
+fi
 assert_dir_list "$U/zd" "a b" "over A: no c"
 assert_file_content "$U/zd/a" A-a "over A: A's file"
 assert_dir_list "$U/r2" "x" "over A: the renamed directory"

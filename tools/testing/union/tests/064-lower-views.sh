@@ -195,7 +195,7 @@ exec 4< "$m/d/f"
 assert_eq "$($VIEWS fchmod-held 0600)" EROFS \
 	"fchmod() of the lower mount's own descriptor: EROFS"
 exec 3<&- 4<&-
-assert_eq "$($SYSOP stat "$m/d/f" | cut -d' ' -f6)" "$(_t_dev "$LOWER_DIR/d/f")" \
+assert_eq "$($SYSOP fidtype "$m/d/f")" $FILEID_UNION_LOWER \
 	"the union still shows the lower file"
 assert_eq "$($SYSOP stat "$m/d/f" | cut -d' ' -f2)" "$($SYSOP stat "$LOWER_DIR/d/f" | cut -d' ' -f2)" \
 	"with its mode"

@@ -1,10 +1,10 @@
 #!/bin/bash
 # A bind mount of a union (of its root, and of a merged subdirectory)
-# shows the same merged tree as the union: lower objects with their own
-# st_dev/st_ino, whiteouts hidden, changes made through either visible
-# through the other; /proc/self/mountinfo shows "union" on the union and
-# on its bind mounts; a read-only bind (mount -o remount,bind,ro) refuses
-# writes with EROFS.
+# shows the same merged tree as the union: lower objects as the union
+# shows them (st_dev, st_ino, file handle), whiteouts hidden, changes
+# made through either visible through the other; /proc/self/mountinfo
+# shows "union" on the union and on its bind mounts; a read-only bind
+# (mount -o remount,bind,ro) refuses writes with EROFS.
 # uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
@@ -33,7 +33,9 @@ check "mountinfo: the bind of a union subdir shows union" is_union "$B2"
 
 # Lookups through the binds, before any readdir.
 assert_file_content "$B1/file" lower-file "bind: a lower file"
-assert_eq "$($SYSOP lstat "$B1/file")" "$($SYSOP lstat "$LOWER_DIR/file")" \
+assert_eq "$($SYSOP lstat "$B1/file")" "$($SYSOP lstat "$U/file")" \
+	"bind: the lower file as the union shows it"
+assert_eq "$($SYSOP fidtype "$B1/file")" $FILEID_UNION_LOWER \
 	"bind: the lower file is the lower object"
 assert_file_content "$B1/new" upper-new "bind: an upper file"
 assert_eq "$($SYSOP lstat "$B1/new")" "$($SYSOP lstat "$U/new")" "bind: the same upper object"
@@ -43,7 +45,9 @@ assert_file_content "$B1/other/o" lower-o "bind: a file in a lower dir"
 assert_eq "$(_t_dev "$B1/other")" "$TOP_DEV" "bind: a lower dir is on the top layer"
 assert_file_content "$B2/sub/s" lower-s "subdir bind: a file in a lower subdir"
 assert_file_content "$B2/a" lower-a "subdir bind: a lower file"
-assert_eq "$($SYSOP lstat "$B2/b")" "$($SYSOP lstat "$LOWER_DIR/dir/b")" \
+assert_eq "$($SYSOP lstat "$B2/b")" "$($SYSOP lstat "$U/dir/b")" \
+	"subdir bind: the lower file as the union shows it"
+assert_eq "$($SYSOP fidtype "$B2/b")" $FILEID_UNION_LOWER \
 	"subdir bind: the lower file is the lower object"
 
 # Changes through one, seen through the others.
