@@ -95,23 +95,20 @@ struct union_dir {
 	 */
 	bool shows_lower;
 	/*
-	 * The names below a copied-up directory with their inode numbers
-	 * and types, for its readdir (union_names_keep()); set once.
-	 */
-	struct union_names *names;
-	/*
-	 * The listing of a merged directory that could not be copied up (a
-	 * read-only or full top layer), built in memory by a readdir from
-	 * offset 0 and used by the calls that go on from there
+	 * The listing of a merged directory, built in memory by a readdir
+	 * and kept while the top layer's directory does not change
 	 * (union_iterate_merged()).  Replaced, and read with a reference
 	 * taken, under the directory dentry's d_lock.
 	 */
 	struct union_merged *merged;
 	/*
-	 * The numbers that the copies in a merged directory keep, for its
-	 * readdir (union_kept_current()); under d_lock, as @merged.
+	 * The subdirectories that only lower layers hold, for st_nlink
+	 * (union_getattr_dir()), counted while the top layer's directory
+	 * had i_version @subdirs_version (@subdirs_known); under d_lock.
 	 */
-	struct union_kept *kept;
+	u64 subdirs_version;
+	unsigned int subdirs;
+	bool subdirs_known;
 	struct path layers[] __counted_by(count);
 };
 
@@ -276,10 +273,11 @@ void union_restore_times(struct dentry *dentry,
 
 /*
  * What the union does on its top layer for its own sake (a copy, the
- * directories a lookup makes, the entries of a first listing, its xattrs)
- * is no change in the merged view, and a staged call's events wait until
- * the copy has its name: no fsnotify event while current->union_quiet is
- * set, but permission events, which are still asked (fsnotify()).
+ * directories a lookup makes, the entries that complete a directory, its
+ * xattrs) is no change in the merged view, and a staged call's events
+ * wait until the copy has its name: no fsnotify event while
+ * current->union_quiet is set, but permission events, which are still
+ * asked (fsnotify()).
  * Only the task itself reads or changes its count.
  */
 static inline void union_quiet_begin(void)
@@ -374,8 +372,8 @@ ssize_t union_listxattr(struct dentry *dentry, char *list, size_t size);
 /* fs/union/readdir.c */
 int union_iterate_dir(struct file *file, struct dir_context *ctx);
 int union_iterate_below(struct file *file, struct dir_context *ctx);
+loff_t union_dir_llseek(struct file *file, loff_t offset, int whence);
 int union_copyup_dir(const struct path *dir);
-int union_readdir_copyup(struct file *file);
 int union_getattr_dir(const struct path *dir, struct kstat *stat);
 int union_getattr_lower(const struct path *path, struct kstat *stat);
 int union_lower_nlink(struct super_block *sb, const struct path *lower);
@@ -621,11 +619,6 @@ static inline int union_lower_permission(const struct path *path, int mask)
 	return -EROFS;
 }
 
-static inline int union_readdir_copyup(struct file *file)
-{
-	return 0;
-}
-
 static inline int union_getattr_dir(const struct path *dir,
 				    struct kstat *stat)
 {
@@ -711,6 +704,12 @@ static inline int union_iterate_below(struct file *file,
 				      struct dir_context *ctx)
 {
 	return -ENOTDIR;
+}
+
+static inline loff_t union_dir_llseek(struct file *file, loff_t offset,
+				      int whence)
+{
+	return -EINVAL;
 }
 
 #endif /* CONFIG_UNION_MOUNT */

@@ -248,16 +248,28 @@ unsigned int union_dirop_flags(const struct path *parent,
 int union_rmdir(const struct path *parent, const struct qstr *name,
 		struct dentry **dentryp, bool *whiteout)
 {
+	struct dentry *dentry = *dentryp;
 	struct path found, lower, victim;
 	int err;
 
-	err = union_lower_visible(parent, name, *dentryp, &found);
+	err = union_lower_visible(parent, name, dentry, &found);
 	if (err)
 		return err;
+	/*
+	 * Copying the victim up and completing it write to the top layer:
+	 * only for a caller who may remove it.
+	 */
+	if (d_is_positive(dentry) || found.dentry)
+		err = union_may_delete(mnt_idmap(parent->mnt),
+				       d_inode(parent->dentry),
+				       d_inode(d_is_positive(dentry) ? dentry :
+					       found.dentry));
 	if (found.dentry) {
 		*whiteout = true;
 		path_put(&found);
 	}
+	if (err)
+		return err;
 	/* Even with nothing below its name, a renamed directory has a stack. */
 	err = __lookup_union(parent, name, dentryp, &lower, UNION_LOCKED);
 	if (err)
@@ -294,11 +306,12 @@ int union_rename_source(const struct path *parent,
 		return err;
 	if (found.dentry) {
 		*whiteout = true;
-		if (d_is_negative(dentry) && !d_is_dir(found.dentry)) {
+		/* Its copy-up writes: only for a caller who may move it. */
+		if (d_is_negative(dentry)) {
 			err = union_may_delete(mnt_idmap(parent->mnt),
 					       d_inode(parent->dentry),
 					       d_inode(found.dentry));
-			*copyup = !err;
+			*copyup = !err && !d_is_dir(found.dentry);
 		}
 		path_put(&found);
 		if (err || *copyup)
@@ -331,6 +344,7 @@ int union_rename_target(const struct path *parent,
 {
 	bool exchange = flags & RENAME_EXCHANGE;
 	struct dentry *target = *targetp;
+	struct inode *dir = d_inode(parent->dentry);
 	struct path found, lower, victim;
 	bool below_dir = false;
 	int err;
@@ -348,15 +362,20 @@ int union_rename_target(const struct path *parent,
 			/* A file with other names below: its copy counts them. */
 			if (d_is_dir(source) && !exchange)
 				err = -ENOTDIR;
-			else
-				*copyup = exchange || union_linked(&found);
+			else if (exchange || union_linked(&found))
+				err = union_may_delete(mnt_idmap(parent->mnt),
+						       dir, d_inode(found.dentry));
+			*copyup = !err && (exchange || union_linked(&found));
 		} else if (!d_is_dir(source) && !exchange) {
 			err = -EISDIR;
 		} else {
+			/* Its copy-up writes: only for a caller who may replace it. */
 			below_dir = true;
+			err = union_may_delete(mnt_idmap(parent->mnt), dir,
+					       d_inode(found.dentry));
 		}
 		path_put(&found);
-		if (!below_dir)
+		if (!below_dir || err)
 			return err;
 	} else if (!d_is_dir(target)) {
 		return 0;
@@ -372,6 +391,13 @@ int union_rename_target(const struct path *parent,
 		return err;
 	victim.mnt = parent->mnt;
 	victim.dentry = *targetp;
+	/* So does its completion. */
+	if (union_stack(&victim) && !IS_UNION_COMPLETE(d_inode(*targetp))) {
+		err = union_may_delete(mnt_idmap(parent->mnt), dir,
+				       d_inode(*targetp));
+		if (err)
+			return err;
+	}
 	return union_copyup_dir(&victim);
 }
 

@@ -13,20 +13,16 @@ struct mutex;
 struct path;
 struct qstr;
 struct super_block;
-struct union_kept;
 struct union_merged;
 struct union_mount;
-struct union_names;
 struct vfsmount;
 
 /* debug.c: the list of unions that /sys/kernel/debug/union/mounts shows */
 void union_debug_add(struct union_mount *um);
 void union_debug_del(struct union_mount *um);
 
-/* readdir.c: the name tables that a stack caches */
-void union_names_put(struct union_names *names);
+/* readdir.c: the listing that a stack caches */
 void union_merged_put(struct union_merged *m);
-void union_kept_put(struct union_kept *k);
 
 /*
  * One copy-up: @len bytes of the lower object @lower become @name in

@@ -2,19 +2,18 @@
 /*
  * Union mounts: merged readdir and pass-through entries.
  *
- * The first listing of a merged directory reads every layer once, merges
- * the names in memory and, on a top layer that can hold them, writes a
- * pass-through entry for each name shown from below before marking the
- * directory complete; later listings read the top layer alone.
- * Where the top cannot be written (read-only, full, frozen) the merged
- * listing is served from memory.  The names read are kept per directory
- * for later listings: the type and inode number of each pass-through
- * entry.  The link counts of the merged view (of merged directories, and
- * of lower files with several names) are counted from the layers' names
- * too.
+ * A listing of a merged directory reads every layer once and merges the
+ * names in memory, writing nothing; the result serves the listings after
+ * it until the directory changes.  A directory that must be known empty
+ * (rmdir(), a rename over it) is completed: a pass-through entry on the
+ * top layer for each name shown from below, then the complete flag, after
+ * which lookups stop at the top layer and listings show only the names
+ * it has entries for.  The link counts of the merged view (of merged
+ * directories, and of lower files with several names) are counted from
+ * the layers' names too.
  */
 
-#include <linux/bsearch.h>
+#include <linux/compat.h>
 #include <linux/cred.h>
 #include <linux/dcache.h>
 #include <linux/file.h>
@@ -23,7 +22,10 @@
 #include <linux/iversion.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
+#include <linux/once.h>
+#include <linux/random.h>
 #include <linux/security.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/union.h>
@@ -43,6 +45,7 @@
  */
 struct union_seen {
 	struct hlist_node node;		/* in union_names.table */
+	struct union_seen *below;	/* a top record's first lower one */
 	u64 ino;			/* as readdir reported it */
 	unsigned char len;
 	unsigned char d_type;		/* as readdir reported it */
@@ -128,6 +131,7 @@ bool union_collect_name(struct dir_context *ctx, const char *name, int len,
 	seen->d_type = d_type;
 	seen->layer = names->layer;
 	seen->first = false;
+	seen->below = NULL;
 	memcpy(seen->name, name, len);
 	seen->name[len] = '\0';
 	chunk->used += size;
@@ -146,9 +150,8 @@ static void union_names_free(struct union_names *names)
 
 /*
  * iterate_dir() of a lower directory, whose lock nests inside the top
- * layer's: the first listing after a stack was made reads the lower
- * directories under the lock readdir holds on the top one
- * (union_names_build()).
+ * layer's: a listing reads the lower directories under the lock readdir
+ * holds on the top one (union_merged_build()).
  */
 static int union_iterate_lower(struct file *file, struct dir_context *ctx)
 {
@@ -584,12 +587,13 @@ static unsigned int union_count_lower_dirs(const struct path *dir,
  * @dir: a directory on a union mount
  * @stat: what the top layer said of it
  *
- * A directory's link count counts its subdirectories.  Until the first
- * readdir makes them on the top layer, those that only lower layers hold
- * are counted here, from the lower directories (which never change) and
- * the top layer's entries (which say what is hidden or already there).
- * Those entries are looked up, which takes @dir's i_rwsem: the caller
- * must not hold it (nfsd would; it refuses to export a union).
+ * A directory's link count counts its subdirectories.  Until the
+ * directory is complete on the top layer, those that only lower layers
+ * hold are counted here, from the lower directories (which never change)
+ * and the top layer's entries (which say what is hidden or already
+ * there), and the count is kept while the top layer's directory does not
+ * change.  Those entries are looked up, which takes @dir's i_rwsem: the
+ * caller must not hold it (nfsd would; it refuses to export a union).
  *
  * Return: 0, or the negative errno of reading a lower directory, which
  * stat() then fails with: a count without them would be wrong.
@@ -597,16 +601,29 @@ static unsigned int union_count_lower_dirs(const struct path *dir,
 int union_getattr_dir(const struct path *dir, struct kstat *stat)
 {
 	struct union_dir *ud = union_stack(dir);
+	struct dentry *dentry = dir->dentry;
 	const struct cred *old_cred;
 	unsigned int i, extra = 0;
+	u64 version;
+	bool known;
 	int err = 0;
 
 	/* The index is not a subdirectory of the merged root. */
-	if (dir->dentry == dir->dentry->d_sb->s_root &&
-	    union_index_present(dir->dentry->d_sb))
+	if (dentry == dentry->d_sb->s_root &&
+	    union_index_present(dentry->d_sb))
 		stat->nlink--;
-	if (!ud || IS_UNION_COMPLETE(d_inode(dir->dentry)))
+	if (!ud || IS_UNION_COMPLETE(d_inode(dentry)))
 		return 0;
+	version = inode_query_iversion(d_inode(dentry));
+	spin_lock(&dentry->d_lock);
+	known = ud->subdirs_known && ud->subdirs_version == version;
+	extra = ud->subdirs;
+	spin_unlock(&dentry->d_lock);
+	if (known) {
+		stat->nlink += extra;
+		return 0;
+	}
+	extra = 0;
 	old_cred = union_override_creds(dir->mnt->mnt_sb);
 	for (i = 0; i < ud->count && !err; i++) {
 		struct union_names names = {
@@ -621,9 +638,15 @@ int union_getattr_dir(const struct path *dir, struct kstat *stat)
 		union_names_free(&names);
 	}
 	union_revert_creds(old_cred);
-	if (!err)
-		stat->nlink += extra;
-	return err;
+	if (err)
+		return err;
+	stat->nlink += extra;
+	spin_lock(&dentry->d_lock);
+	ud->subdirs_version = version;
+	ud->subdirs = extra;
+	ud->subdirs_known = true;
+	spin_unlock(&dentry->d_lock);
+	return 0;
 }
 
 /*
@@ -644,6 +667,7 @@ static void union_seen_dedup(struct hlist_head *head, struct union_seen *seen)
 		seen->first = seen->layer == UNION_SEEN_TOP;
 		if (seen->first) {
 			other->first = false;
+			seen->below = other;
 			hlist_del(&other->node);
 		}
 		break;
@@ -675,56 +699,6 @@ static int union_names_dedup(struct dentry *dir, struct union_names *names)
 	names->table = table;
 	names->bits = bits;
 	return 0;
-}
-
-/* The topmost record of @name, after union_names_dedup(). */
-static struct union_seen *union_names_find(struct union_names *names,
-					   struct dentry *dir,
-					   const struct qstr *name)
-{
-	unsigned int hash = full_name_hash(dir, name->name, name->len);
-	struct union_seen *seen;
-
-	hlist_for_each_entry(seen, &names->table[hash_32(hash, names->bits)],
-			     node) {
-		if (seen->len == name->len &&
-		    !memcmp(seen->name, name->name, name->len))
-			return seen;
-	}
-	return NULL;
-}
-
-void union_names_put(struct union_names *names)
-{
-	if (names) {
-		union_names_free(names);
-		kfree(names);
-	}
-}
-
-/*
- * Keep @names (deduplicated, its records moved out) as @ud's readdir
- * cache, unless another task got there first.  Readdir of a copied-up
- * directory reports each pass-through entry with the inode number and
- * type of what it names below; this saves a lookup in the lower layers
- * per name, which on ext2 searches the whole lower directory.  The lower
- * layers never change, so the cache never goes stale.
- */
-static void union_names_keep(struct union_dir *ud, struct union_names *names)
-{
-	struct union_names *keep;
-
-	if (ud == &union_dir_none || ud->shows_lower || READ_ONCE(ud->names))
-		return;
-	keep = kmalloc_obj(*keep, GFP_KERNEL);
-	if (!keep)
-		return;
-	*keep = *names;
-	INIT_LIST_HEAD(&keep->chunks);
-	list_splice_init(&names->chunks, &keep->chunks);
-	names->table = NULL;
-	if (cmpxchg(&ud->names, NULL, keep))
-		union_names_put(keep);
 }
 
 /* The dentry of @seen's name in @dir, if cached.  Only for dirs without ->d_hash. */
@@ -857,24 +831,61 @@ static int union_add_fallthrus(struct dentry *dir, struct union_dir *ud,
 }
 
 /*
- * Listing a merged directory without writing
+ * Listing a merged directory
  *
- * The first readdir of a merged directory copies it up (union_copyup_dir()).
- * When the top layer cannot take that (the union or its top file system is
- * read-only, or the top layer is full), readdir must still show the merged
- * directory: the layers are read and merged in memory instead, each name
- * resolved as a lookup would resolve it, and the result is listed sorted by
- * name, so that which layer holds a name does not change where it comes.
- * The offsets are indexes into that listing, which a readdir from offset 0
- * (opendir(), rewinddir()) builds afresh and the calls that go on from an
- * offset reuse.
+ * A listing must change nothing a reader can see: tar compares a
+ * directory's ctime before and after reading it, and a reader must not be
+ * able to grow, or fail on, a top layer that is read-only, frozen or full.
+ * So a merged directory is listed from memory, complete or not: the
+ * layers are read and merged, each name resolved as a lookup would
+ * resolve it, and the result kept for the listings after it while the
+ * top layer's directory stays unchanged (its i_version, which
+ * every top layer counts its changes in; the lower layers never change).
+ *
+ * A listing's offsets must survive a change made between two getdents
+ * calls, which rebuilds the list: a program that unlinks the names it has
+ * read as it goes must find the rest.  So each name's offset is a hash of
+ * the name (the list is sorted by it), not its index: a name keeps its
+ * offset whatever is added or removed around it.  The hash takes 62 bits,
+ * or 30 for a 32-bit program (whose telldir() returns a long); a name
+ * whose offset another has taken gets the next free one, which moves if
+ * the other goes.  With 62 bits that takes two names whose hashes differ
+ * by at most their number, which a directory of n names has with odds of
+ * about n^2 / 2^62.
  */
+struct union_listed {
+	u64 hash;
+	loff_t pos, pos32;		/* for 64-bit and 32-bit programs */
+	struct union_seen *seen;
+};
+
 struct union_merged {
 	refcount_t ref;
+	u64 version;			/* of the top layer's directory */
 	unsigned int count;
 	struct union_names names;		/* the records */
-	struct union_seen *shown[] __counted_by(count);	/* listed, in order */
+	struct union_listed shown[] __counted_by(count);	/* in order */
 };
+
+static siphash_key_t union_pos_key __read_mostly;
+
+/* Offsets of @bits bits after "." and "..", in the order of @m's hashes. */
+static void union_merged_pos(struct union_merged *m, unsigned int bits,
+			     bool compat)
+{
+	loff_t pos, last = 1;
+	unsigned int i;
+
+	for (i = 0; i < m->count; i++) {
+		pos = max_t(loff_t, (m->shown[i].hash >> (64 - bits)) + 2,
+			    last + 1);
+		if (compat)
+			m->shown[i].pos32 = pos;
+		else
+			m->shown[i].pos = pos;
+		last = pos;
+	}
+}
 
 void union_merged_put(struct union_merged *m)
 {
@@ -953,6 +964,22 @@ static bool union_merged_whited_out(struct dentry *dir,
 }
 
 /*
+ * Does the lower record @seen (or NULL) say what its name is in the merged
+ * view, with no lookup: is its type known and can nothing above it hide
+ * it?  Then it gets the number the union gives it.
+ */
+static bool union_merged_known(struct dentry *dir, struct union_dir *ud,
+			       struct union_seen *seen)
+{
+	if (!seen || seen->d_type == DT_UNKNOWN || seen->d_type == DT_FALLTHRU ||
+	    seen->d_type == DT_WHT || !union_seen_uncovered(dir, ud, seen))
+		return false;
+	seen->ino = union_lower_ino(dir->d_sb, ud->layers[seen->layer].mnt,
+				    seen->ino);
+	return true;
+}
+
+/*
  * Resolve @seen, the topmost record of its name, as a lookup would: is
  * the name visible (*@shown), and as what?  @dir is the top-layer
  * directory, locked shared.
@@ -965,20 +992,26 @@ static int union_merged_resolve(struct dentry *dir, struct union_dir *ud,
 	*shown = false;
 	if (seen->d_type == DT_WHT || union_index_hides(dir, &qname))
 		return 0;
-	if (seen->layer == UNION_SEEN_TOP) {
-		if (seen->d_type == DT_FALLTHRU)
-			return union_merged_find(dir, ud, seen, true, shown);
+	if (seen->layer == UNION_SEEN_TOP && seen->d_type != DT_FALLTHRU) {
 		seen->ino = union_dino(dir, &qname, seen->ino);
 		*shown = true;
 		return 0;
 	}
-	if (union_merged_whited_out(dir, seen))
+	if (seen->layer == UNION_SEEN_TOP) {
+		/* What the lower layers list under its name, if they can say. */
+		if (union_merged_known(dir, ud, seen->below)) {
+			seen->ino = seen->below->ino;
+			seen->d_type = seen->below->d_type;
+			*shown = true;
+			return 0;
+		}
+		return union_merged_find(dir, ud, seen, true, shown);
+	}
+	/* A complete directory has an entry for every name it shows. */
+	if (IS_UNION_COMPLETE(d_inode(dir)) ||
+	    union_merged_whited_out(dir, seen))
 		return 0;
-	if (seen->d_type != DT_UNKNOWN && seen->d_type != DT_FALLTHRU &&
-	    union_seen_uncovered(dir, ud, seen)) {
-		seen->ino = union_lower_ino(dir->d_sb,
-					    ud->layers[seen->layer].mnt,
-					    seen->ino);
+	if (union_merged_known(dir, ud, seen)) {
 		*shown = true;
 		return 0;
 	}
@@ -987,14 +1020,17 @@ static int union_merged_resolve(struct dentry *dir, struct union_dir *ud,
 
 static int union_merged_cmp(const void *a, const void *b)
 {
-	const struct union_seen *x = *(const struct union_seen **)a;
-	const struct union_seen *y = *(const struct union_seen **)b;
-	int cmp = memcmp(x->name, y->name, min(x->len, y->len));
+	const struct union_listed *x = a, *y = b;
+	int cmp;
 
-	return cmp ?: (int)x->len - (int)y->len;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	cmp = memcmp(x->seen->name, y->seen->name,
+		     min(x->seen->len, y->seen->len));
+	return cmp ?: (int)x->seen->len - (int)y->seen->len;
 }
 
-/* The names shown of @names, deduplicated, in @m. */
+/* The names shown of @names, deduplicated, in @m, with their offsets. */
 static int union_merged_fill(struct dentry *dir, struct union_dir *ud,
 			     struct union_names *names, struct union_merged *m)
 {
@@ -1012,8 +1048,11 @@ static int union_merged_fill(struct dentry *dir, struct union_dir *ud,
 			err = union_merged_resolve(dir, ud, seen, &shown);
 			if (err)
 				return err;
-			if (shown)
-				m->shown[n++] = seen;
+			if (shown) {
+				m->shown[n].seen = seen;
+				m->shown[n++].hash = siphash(seen->name, seen->len,
+							     &union_pos_key);
+			}
 			if (fatal_signal_pending(current))
 				return -EINTR;
 			cond_resched();
@@ -1021,6 +1060,8 @@ static int union_merged_fill(struct dentry *dir, struct union_dir *ud,
 	}
 	m->count = n;
 	sort(m->shown, n, sizeof(m->shown[0]), union_merged_cmp, NULL);
+	union_merged_pos(m, 62, false);
+	union_merged_pos(m, 30, true);
 	return 0;
 }
 
@@ -1038,6 +1079,7 @@ static struct union_merged *union_merged_build(struct file *file,
 	unsigned int i;
 	int err = 0;
 
+	get_random_once(&union_pos_key, sizeof(union_pos_key));
 	old_cred = union_override_creds(dir->d_sb);
 	for (i = 0; i < ud->count && !err; i++) {
 		names.layer = i;
@@ -1089,15 +1131,71 @@ static void union_dots(struct dentry *dir, u64 *dot, u64 *dotdot)
 	dput(parent);
 }
 
-/* Readdir of a merged directory that is not complete on the top layer. */
+/*
+ * The listing of @ud's merged directory as it is now, referenced: the
+ * last one made, unless the top layer's directory changed since.
+ */
+static struct union_merged *union_merged_current(struct file *file,
+						 struct union_dir *ud)
+{
+	struct dentry *dir = file->f_path.dentry;
+	u64 version = inode_query_iversion(d_inode(dir));
+	struct union_merged *m = union_merged_get(dir, ud);
+
+	if (m && m->version == version)
+		return m;
+	union_merged_put(m);
+	m = union_merged_build(file, ud);
+	if (IS_ERR(m))
+		return m;
+	m->version = version;
+	union_merged_set(dir, ud, m);
+	return m;
+}
+
+/* Does @file want offsets that a 32-bit program can keep?  As for ext4. */
+static bool union_compat_pos(const struct file *file)
+{
+	if (file->f_mode & FMODE_64BITHASH)
+		return false;
+	if (file->f_mode & FMODE_32BITHASH)
+		return true;
+	if (IS_ENABLED(CONFIG_COMPAT))
+		return in_compat_syscall();
+	return BITS_PER_LONG == 32;
+}
+
+static loff_t union_listed_pos(const struct union_listed *l, bool compat)
+{
+	return compat ? l->pos32 : l->pos;
+}
+
+/* The first entry of @m at offset @pos or after it. */
+static unsigned int union_merged_seek(struct union_merged *m, loff_t pos,
+				      bool compat)
+{
+	unsigned int lo = 0, hi = m->count;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (union_listed_pos(&m->shown[mid], compat) < pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Readdir of a merged directory, complete or not. */
 static int union_iterate_merged(struct file *file, struct union_dir *ud,
 				struct dir_context *ctx)
 {
 	struct dentry *dir = file->f_path.dentry;
-	struct union_merged *m = NULL;
-	bool fresh = ctx->pos == 0;
+	bool compat = union_compat_pos(file);
+	struct union_merged *m;
 	u64 dot, dotdot;
-	loff_t i;
+	unsigned int i;
 
 	union_dots(dir, &dot, &dotdot);
 	if (ctx->pos == 0) {
@@ -1110,17 +1208,13 @@ static int union_iterate_merged(struct file *file, struct union_dir *ud,
 			return 0;
 		ctx->pos = 2;
 	}
-	if (!fresh)
-		m = union_merged_get(dir, ud);
-	if (!m) {
-		m = union_merged_build(file, ud);
-		if (IS_ERR(m))
-			return PTR_ERR(m);
-		union_merged_set(dir, ud, m);
-	}
-	for (i = ctx->pos - 2; i < m->count; i++) {
-		struct union_seen *seen = m->shown[i];
+	m = union_merged_current(file, ud);
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	for (i = union_merged_seek(m, ctx->pos, compat); i < m->count; i++) {
+		struct union_seen *seen = m->shown[i].seen;
 
+		ctx->pos = union_listed_pos(&m->shown[i], compat);
 		if (!dir_emit(ctx, seen->name, seen->len, seen->ino,
 			      seen->d_type))
 			break;
@@ -1134,12 +1228,13 @@ static int union_iterate_merged(struct file *file, struct union_dir *ud,
  * union_copyup_dir - copy a merged directory's lower entries up as pass-through entries
  * @dir: a directory on a union mount
  *
- * The first readdir (and rmdir) of a merged directory records every name
- * visible below it as a pass-through entry on the top layer and marks the
- * directory complete; from then on the top layer alone answers readdir
- * and lookups of names it does not hold.  Runs with the union creator's
- * credentials: reading the lower directories is part of the union's own
- * work, not something the caller asked for.  Interrupted half-way, it
+ * An rmdir() of a merged directory, or a rename over it, records every
+ * name visible below it as a pass-through entry on the top layer and
+ * marks the directory complete: the top layer's own emptiness test then
+ * counts the names below, and from then on lookups of names it does not
+ * hold stop there.  Runs with the union creator's credentials: reading
+ * the lower directories is part of the union's own work, not something
+ * the caller asked for.  Interrupted half-way, it
  * leaves only pass-through entries, which the next attempt skips.
  *
  * Every directory involved is read once and the names compared in memory:
@@ -1184,7 +1279,7 @@ int union_copyup_dir(const struct path *dir)
 		goto out_free;
 	}
 	inode_lock_nested(inode, I_MUTEX_CHILD);
-	/* Another first listing got here first, or an rmdir did. */
+	/* Another rmdir() or rename got here first. */
 	err = 0;
 	if (IS_UNION_COMPLETE(inode) || IS_DEADDIR(inode))
 		goto out_unlock;
@@ -1202,8 +1297,7 @@ int union_copyup_dir(const struct path *dir)
 	union_restore_times(dir->dentry, &times);
 	trace_union_dir_copyup(inode, ud->count, names.count, err);
 	if (!err) {
-		union_names_keep(ud, &names);
-		/* The top layer lists it now. */
+		/* Listings merge it as a complete directory now. */
 		union_merged_set(dir->dentry, ud, NULL);
 		union_count(inode->i_sb, UNION_STAT_DIR_COPYUP);
 	}
@@ -1216,324 +1310,46 @@ out_free:
 	return err;
 }
 
-/* The first readdir of a merged directory copies it up. */
-int union_readdir_copyup(struct file *file)
+/**
+ * union_dir_llseek - llseek() of a merged directory
+ * @file: the directory, which has a stack
+ * @offset: the offset
+ * @whence: SEEK_SET or SEEK_CUR
+ *
+ * The offsets of a merged directory's listing are the union's, hashes of
+ * the names (union_iterate_merged()), which the top layer's llseek may
+ * refuse: ext2 and jffs2 hold a directory's offsets to their file size
+ * limits.
+ *
+ * Return: the new offset, or -EINVAL.
+ */
+loff_t union_dir_llseek(struct file *file, loff_t offset, int whence)
 {
-	int err;
-
-	err = mnt_want_write_file(file);
-	if (err)
-		return err;
-	err = union_copyup_dir(&file->f_path);
-	mnt_drop_write_file(file);
-	return err;
+	switch (whence) {
+	case SEEK_CUR:
+		offset += file->f_pos;
+		fallthrough;
+	case SEEK_SET:
+		if (offset >= 0)
+			break;
+		fallthrough;
+	default:
+		return -EINVAL;
+	}
+	return vfs_setpos(file, offset, LLONG_MAX);
 }
 
 /*
- * The numbers that copies keep (fs/union/ino.c), for the readdir of a
- * merged directory that the top layer lists: it lists a copy with its
- * own number.  What a copy keeps takes a lookup of its name, which cannot
- * be made while the top layer lists the directory (jffs2 holds the
- * directory's lock meanwhile, and its lookup takes it).  So a listing
- * reads the top layer's directory once first, looks its entries up and
- * keeps the numbers, sorted by the top layer's, for the listings after
- * it while the directory's i_version, which every top layer counts its
- * changes in, stays the same.  Replaced, and read with a reference taken,
- * under the directory dentry's d_lock.
+ * Called by iterate_dir() with the directory's i_rwsem held shared, for a
+ * directory that has a stack.
  */
-struct union_kept_ino {
-	u64 top;
-	u64 kept;
-};
-
-struct union_kept {
-	refcount_t ref;
-	u64 version;
-	unsigned int count, size;
-	struct union_kept_ino *map;
-};
-
-void union_kept_put(struct union_kept *k)
-{
-	if (k && refcount_dec_and_test(&k->ref)) {
-		kvfree(k->map);
-		kfree(k);
-	}
-}
-
-static int union_kept_cmp(const void *a, const void *b)
-{
-	const struct union_kept_ino *x = a, *y = b;
-
-	return x->top < y->top ? -1 : x->top > y->top;
-}
-
-static u64 union_kept_ino(struct union_kept *k, u64 ino)
-{
-	struct union_kept_ino key = { .top = ino }, *found;
-
-	if (!k->count)
-		return ino;
-	found = bsearch(&key, k->map, k->count, sizeof(key), union_kept_cmp);
-	return found ? found->kept : ino;
-}
-
-static struct union_kept *union_kept_get(struct dentry *dir,
-					 struct union_dir *ud)
-{
-	struct union_kept *k;
-
-	spin_lock(&dir->d_lock);
-	k = ud->kept;
-	if (k)
-		refcount_inc(&k->ref);
-	spin_unlock(&dir->d_lock);
-	return k;
-}
-
-static void union_kept_set(struct dentry *dir, struct union_dir *ud,
-			   struct union_kept *k)
-{
-	struct union_kept *old;
-
-	refcount_inc(&k->ref);
-	spin_lock(&dir->d_lock);
-	old = ud->kept;
-	ud->kept = k;
-	spin_unlock(&dir->d_lock);
-	union_kept_put(old);
-}
-
-static int union_kept_add(struct union_kept *k, u64 top, u64 kept)
-{
-	if (k->count == k->size) {
-		unsigned int size = max(2 * k->size, 16U);
-		struct union_kept_ino *map;
-
-		map = kvrealloc(k->map, array_size(size, sizeof(*map)),
-				GFP_KERNEL_ACCOUNT);
-		if (!map)
-			return -ENOMEM;
-		k->map = map;
-		k->size = size;
-	}
-	k->map[k->count].top = top;
-	k->map[k->count++].kept = kept;
-	return 0;
-}
-
-/* Of the names in @names, read from the top layer, the copies in @k. */
-static int union_kept_fill(struct dentry *dir, struct union_names *names,
-			   struct union_kept *k)
-{
-	struct union_name_chunk *chunk;
-	struct union_seen *seen;
-
-	list_for_each_entry(chunk, &names->chunks, list) {
-		for (seen = union_seen_next(chunk, NULL); seen;
-		     seen = union_seen_next(chunk, seen)) {
-			struct qstr q = QSTR_INIT(seen->name, seen->len);
-			u64 kept;
-			int err;
-
-			if (fatal_signal_pending(current))
-				return -EINTR;
-			cond_resched();
-			if (seen->d_type == DT_WHT ||
-			    seen->d_type == DT_FALLTHRU ||
-			    union_index_hides(dir, &q))
-				continue;
-			kept = union_dino(dir, &q, seen->ino);
-			if (kept == seen->ino)
-				continue;
-			err = union_kept_add(k, seen->ino, kept);
-			if (err)
-				return err;
-		}
-	}
-	sort(k->map, k->count, sizeof(*k->map), union_kept_cmp, NULL);
-	return 0;
-}
-
-/*
- * The numbers kept in @file's directory, referenced; made again if the
- * directory changed.  The top layer's directory is read with a file of
- * its own, so any offset can.
- */
-static struct union_kept *union_kept_current(struct file *file,
-					     struct union_dir *ud)
-{
-	struct dentry *dir = file->f_path.dentry;
-	struct union_names names = {
-		.ctx.actor = union_collect_name,
-		.chunks = LIST_HEAD_INIT(names.chunks),
-		.layer = UNION_SEEN_TOP,
-	};
-	struct union_kept *k = union_kept_get(dir, ud);
-	u64 version = inode_query_iversion(d_inode(dir));
-	struct file *top;
-	int err;
-
-	if (k && k->version == version)
-		return k;
-	union_kept_put(k);
-	k = kzalloc_obj(*k, GFP_KERNEL_ACCOUNT);
-	if (!k)
-		return ERR_PTR(-ENOMEM);
-	refcount_set(&k->ref, 1);
-	k->version = version;
-	top = dentry_open_nonotify(&file->f_path, O_RDONLY | O_DIRECTORY,
-				   current_cred());
-	err = PTR_ERR_OR_ZERO(top);
-	if (!err) {
-		err = union_iterate_names(top, &names, true);
-		fput(top);
-	}
-	if (!err)
-		err = union_kept_fill(dir, &names, k);
-	union_names_free(&names);
-	if (err) {
-		union_kept_put(k);
-		return ERR_PTR(err);
-	}
-	union_kept_set(dir, ud, k);
-	return k;
-}
-
-/*
- * Readdir of a copied-up directory: the top layer's pass-through entries are
- * reported with the type and inode number of the lower object they name.
- */
-struct union_readdir {
-	struct dir_context ctx;
-	struct dir_context *caller;
-	struct dentry *dir;
-	struct union_dir *ud;
-	struct union_kept *kept;
-	u64 dot, dotdot;
-	int err;
-};
-
-/*
- * The inode number and type of what the pass-through entry @name names,
- * from the readdir cache; false if it cannot say (then a lookup does).
- */
-static bool union_cached_type(struct union_readdir *ur,
-			      const struct qstr *name, u64 *ino,
-			      unsigned int *d_type)
-{
-	struct super_block *sb = ur->dir->d_sb;
-	struct union_names *names = READ_ONCE(ur->ud->names);
-	struct union_seen *seen;
-
-	if (!names)
-		return false;
-	seen = union_names_find(names, ur->dir, name);
-	if (!seen || seen->layer == UNION_SEEN_TOP ||
-	    seen->d_type == DT_UNKNOWN || seen->d_type == DT_DIR ||
-	    seen->d_type == DT_WHT || seen->d_type == DT_FALLTHRU)
-		return false;
-	*ino = union_lower_ino(sb, ur->ud->layers[seen->layer].mnt, seen->ino);
-	*d_type = seen->d_type;
-	return true;
-}
-
-bool union_filldir(struct dir_context *ctx, const char *name, int len,
-		   loff_t offset, u64 ino, unsigned int d_type)
-{
-	struct union_readdir *ur = container_of(ctx, struct union_readdir, ctx);
-	struct qstr qname = QSTR_INIT(name, len);
-
-	if (union_index_hides(ur->dir, &qname))
-		return true;
-	if (d_type == DT_WHT)
-		return true;
-	if (d_type == DT_FALLTHRU && union_cached_type(ur, &qname, &ino, &d_type))
-		goto emit;
-	if (d_type == DT_FALLTHRU) {
-		struct path found;
-		struct inode *inode;
-		int err;
-
-		err = union_find_lower(ur->dir, ur->ud, &qname, true, &found,
-				       NULL);
-		if (err) {
-			ur->err = err;
-			return false;
-		}
-		/* Nothing below any more: nothing to show. */
-		if (!found.dentry)
-			return true;
-		inode = d_inode(found.dentry);
-		ino = union_lower_ino(ur->dir->d_sb, found.mnt, inode->i_ino);
-		d_type = fs_umode_to_dtype(inode->i_mode);
-		path_put(&found);
-	} else if (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'))) {
-		ino = len == 1 ? ur->dot : ur->dotdot;
-	} else if (ur->kept) {
-		ino = union_kept_ino(ur->kept, ino);
-	}
-emit:
-	ur->caller->pos = ctx->pos;
-	return ur->caller->actor(ur->caller, name, len, offset, ino, d_type);
-}
-
-/*
- * The readdir cache of a directory copied up before its stack was made (in
- * an earlier mount, or before the dentry was evicted): the lower
- * directories read once, instead of a lookup below per pass-through entry.
- * A failure only means lookups.
- */
-static void union_names_build(const struct path *dir, struct union_dir *ud)
-{
-	struct union_names names = {
-		.ctx.actor = union_collect_name,
-		.chunks = LIST_HEAD_INIT(names.chunks),
-	};
-	const struct cred *old_cred;
-	unsigned int i;
-	int err = 0;
-
-	old_cred = union_override_creds(dir->mnt->mnt_sb);
-	for (i = 0; i < ud->count && !err; i++) {
-		names.layer = i;
-		err = union_read_names(&ud->layers[i], &names);
-	}
-	union_revert_creds(old_cred);
-	if (!err && !union_names_dedup(dir->dentry, &names))
-		union_names_keep(ud, &names);
-	union_names_free(&names);
-}
-
-/* Called by iterate_dir() with the directory's i_rwsem held shared. */
 int union_iterate_dir(struct file *file, struct dir_context *ctx)
 {
-	struct union_readdir ur = {
-		.ctx.actor = union_filldir,
-		.ctx.pos = ctx->pos,
-		.caller = ctx,
-		.dir = file->f_path.dentry,
-		.ud = union_stack(&file->f_path),
-	};
-	int err;
+	struct union_dir *ud = union_stack(&file->f_path);
 
-	if (ur.ud && ur.ud != &union_dir_none && ur.ud->count &&
-	    !IS_UNION_COMPLETE(file_inode(file)))
-		return union_iterate_merged(file, ur.ud, ctx);
-	if (ur.ud && ur.ud != &union_dir_none && !ur.ud->shows_lower &&
-	    !READ_ONCE(ur.ud->names) && ctx->pos == 0)
-		union_names_build(&file->f_path, ur.ud);
-	if (ur.ud && ur.ud != &union_dir_none && !ur.ud->shows_lower &&
-	    ur.ud->count) {
-		ur.kept = union_kept_current(file, ur.ud);
-		if (IS_ERR(ur.kept))
-			return PTR_ERR(ur.kept);
-	}
-	union_dots(ur.dir, &ur.dot, &ur.dotdot);
-	err = file->f_op->iterate_shared(file, &ur.ctx);
-	ctx->pos = ur.ctx.pos;
-	union_kept_put(ur.kept);
-	return err ?: ur.err;
+	if (!ud)
+		return file->f_op->iterate_shared(file, ctx);
+	return union_iterate_merged(file, ud, ctx);
 }
 
 /* Readdir of a directory that a union serves from below. */

@@ -39,9 +39,7 @@ void union_dir_free(struct union_dir *ud)
 		return;
 	for (i = 0; i < ud->count; i++)
 		path_put(&ud->layers[i]);
-	union_names_put(ud->names);
 	union_merged_put(ud->merged);
-	union_kept_put(ud->kept);
 	/* RCU-walk may still be looking at the pointer it read. */
 	kfree_rcu(ud, rcu);
 }

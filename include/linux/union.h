@@ -44,8 +44,6 @@
 /* Kernel-internal d_type of a pass-through entry, for union readdir. */
 #define DT_FALLTHRU	15
 
-bool union_filldir(struct dir_context *ctx, const char *name, int len,
-		   loff_t offset, u64 ino, unsigned int d_type);
 bool union_collect_name(struct dir_context *ctx, const char *name, int len,
 			loff_t pos, u64 ino, unsigned int d_type);
 
@@ -59,7 +57,7 @@ static inline bool dir_emit_union_entry(struct dir_context *ctx,
 					const char *name, int len,
 					unsigned int type)
 {
-	if (ctx->actor != union_filldir && ctx->actor != union_collect_name)
+	if (ctx->actor != union_collect_name)
 		return true;
 	return ctx->actor(ctx, name, len, ctx->pos, 0, type);
 }

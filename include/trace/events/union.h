@@ -136,7 +136,7 @@ DEFINE_EVENT(union_entry, union_dir_create,
 	     TP_ARGS(dir, dentry, err)
 );
 
-/* A merged directory's first listing: its lower names recorded on top. */
+/* A merged directory completed: its lower names recorded on top. */
 TRACE_EVENT(union_dir_copyup,
 	    TP_PROTO(const struct inode *dir, unsigned int layers,
 		     unsigned long names, int err),

@@ -198,13 +198,28 @@ dirs_below_off() {
 
 # on_top DIR...: put the union's directories DIR (relative to
 # $UNION_DIR) on the top layer, by a file made and removed in each.  A
-# lookup may serve a lower directory from below, and a first listing
-# writes fallthrus only in a directory on the top layer.
+# lookup may serve a lower directory from below, and only a directory on
+# the top layer can hold fallthrus.
 on_top() {
 	local d
 	for d; do
 		touch "$UNION_DIR/$d/.on-top" && rm "$UNION_DIR/$d/.on-top" ||
 			bail_out "$d on the top layer"
+	done
+}
+
+# complete_dir DIR...: complete the union's merged directories DIR
+# (relative to $UNION_DIR) on the top layer: a fallthru for each name
+# shown from below, then the complete flag.  A listing writes nothing;
+# rmdir() of a directory that shows names from below completes it, so
+# that the top layer's own test finds it not empty (ENOTEMPTY).
+complete_dir() {
+	local d got
+	on_top "$@"
+	for d; do
+		got=$($SYSOP rmdir "$UNION_DIR/$d" 2>&1)
+		[ "$got" = ENOTEMPTY ] ||
+			bail_out "rmdir $d to complete it: $got, not ENOTEMPTY"
 	done
 }
 

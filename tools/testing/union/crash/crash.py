@@ -4,11 +4,13 @@ then check that the ext2 top layer recovers and shows no half-done copy-up.
 
 Each round: a fresh ext2 top layer (a copy of an empty image) over a squashfs
 lower layer (build/crash/); the guest (guest.sh work) copies files up by
-chmod, appends with fsync, renames lower directories, lists directories
-for the first time and copies up files in them by utime; after a random delay once it has started, the whole
-UML process group gets SIGKILL.  Then on the host: e2fsck -fp on the top
-layer (our e2fsprogs, which knows the union's entries) must end with
-status 0 or 1 (fixed), e2fsck -fn must find it clean, and a second boot
+chmod, appends with fsync, renames lower directories, lists and completes
+directories (fallthrus, then the complete flag, as an rmdir() that finds
+them not empty does) and copies up files in them by utime; after a random
+delay once it has started, the whole UML process group gets SIGKILL.  Then
+on the host: e2fsck -fp on the top layer (our e2fsprogs, which knows the
+union's entries) must end with status 0 or 1 (fixed), e2fsck -fn must find
+it clean, and a second boot
 (guest.sh verify) must see every file as the lower layer has it (copy-up
 never changes data, and never leaves a part-copied file), every fsynced
 line, each renamed directory under one name, and every listing complete.

@@ -12,8 +12,8 @@
 # copied up by chmod: their data must never change), a/l0..l3 (appended to
 # with fsync: what was fsynced must be there), r0..r3/ (directories of
 # files, renamed to rN-m and back), flat0..flat3/ (500 empty files each,
-# whose first listing copies them up, and which utime copies up, before
-# and after that listing).
+# listed, completed on the top layer by an rmdir that finds them not
+# empty, and copied up by utime, before and after that).
 #
 # "work" prints "GO" when it starts, then "SYNCED a/lN K" once line K of
 # a/lN is on disk.  "verify" prints "MISMATCH ..." for each problem and
@@ -44,7 +44,9 @@ work() {
 			lines[k]=$((line + 1)) ;;
 		3)	k=$((RANDOM % 4))
 			if [ -d "r$k" ]; then mv "r$k" "r$k-m"; else mv "r$k-m" "r$k"; fi ;;
-		4)	ls -f "flat$((RANDOM % 4))" > /dev/null ;;
+		4)	k=$((RANDOM % 4))
+			ls -f "flat$k" > /dev/null
+			rmdir "flat$k" 2> /dev/null ;;
 		5)	sync ;;
 		6)	touch -m -d @$RANDOM \
 				"flat$((RANDOM % 4))/n$(printf %03d $((RANDOM % 500)))" ;;

@@ -6,7 +6,9 @@
 # on both) right at its first readdir, again after it, and in a merged
 # directory small enough for one getdents call (QUICK: 2.6k entries,
 # still many getdents calls).  A directory kept open
-# across a removal and a creation in it still lists the names it had.
+# across a removal and a creation in it still lists the names it had, and
+# a loop that removes each name as it reads it (git clean's) finds them
+# all.  A listing after a tmpfs RENAME_EXCHANGE shows the new types.
 # uppers: tmpfs ext2 jffs2
 # timeout: 600
 # mem: 768M
@@ -25,6 +27,8 @@ for ((i = 0; i < nl; i++)); do
 	if ((i % 40 == 0)); then mkdir "$src/big/$n"; else : > "$src/big/$n"; fi
 done
 for n in a b c d e; do echo "$n" > "$src/small/$n"; done
+mkdir -p "$src/gc/sub"
+for ((i = 0; i < nl; i++)); do : > "$src/gc/g$i"; done
 union_setup "$src"
 B=$UNION_DIR/big
 S=$UNION_DIR/small
@@ -81,6 +85,42 @@ if dups or missing:
     sys.exit(1)
 EOF
 check "telldir/seekdir after the changes" "$PYTHON" "$UNION_TOOLS/dirtool.py" seek "$B" 5
+
+# Removing each name as the listing reads it: every removal changes the
+# directory, and the next getdents call lists it afresh.
+G=$UNION_DIR/gc
+on_top gc
+for i in 1 2 3; do echo top > "$G/t$i"; done
+check "removing each name of a merged directory as it is read" "$PYTHON" - "$G" <<'EOF'
+import os, shutil, sys
+g = sys.argv[1]
+before = set(os.listdir(g))
+seen = []
+with os.scandir(g) as it:
+    for e in it:
+        seen.append(e.name)
+        p = os.path.join(g, e.name)
+        if e.is_dir(follow_symlinks=False):
+            shutil.rmtree(p)
+        else:
+            os.unlink(p)
+dups = {n for n in seen if seen.count(n) > 1}
+missing = before - set(seen)
+left = os.listdir(g)
+if dups or missing or left:
+    print("read twice:", sorted(dups)[:10], "not read:", sorted(missing)[:10],
+          "left:", sorted(left)[:10])
+    sys.exit(1)
+EOF
+assert_errno 0 rmdir "$G"
+
+# An exchange on tmpfs changes the directory as any change does.
+mkdir "$S/xd"
+ls "$S" > /dev/null
+if [ "$($SYSOP rename "$S/a" "$S/xd" exchange 2>&1)" = "" ]; then
+	check "after an exchange, d_type and d_ino as lstat gives them" \
+		"$PYTHON" "$UNION_TOOLS/dirtool.py" verify "$S"
+fi
 
 if upper_alone; then
 	union_remount

@@ -1,10 +1,11 @@
 #!/bin/bash
 # On an ext2 top, a directory's complete flag reaches the disk only after
-# the fallthrus of its first listing: the flag hides every lower name
-# that has no entry, so a crash that kept the flag without the entries
-# would lose those names.  A file created in the directory right after
-# the listing writes the directory's inode, with the flag.  The image, as
-# the top layer's device has it at that moment, must hold every fallthru.
+# its fallthrus (written when an rmdir() completes the directory): the
+# flag hides every lower name that has no entry, so a crash that kept the
+# flag without the entries would lose those names.  A file created in
+# the directory right after writes the directory's inode, with the flag.
+# The image, as the top layer's device has it at that moment, must hold
+# every fallthru.
 # uppers: ext2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
@@ -19,9 +20,9 @@ for ((i = 0; i < n; i++)); do
 done
 union_setup "$src"
 U=$UNION_DIR
-on_top big
+complete_dir big
 
-assert_eq "$(ls "$U/big" | wc -l)" "$n" "the first listing shows every lower name"
+assert_eq "$(ls "$U/big" | wc -l)" "$n" "the complete directory shows every lower name"
 echo after > "$U/big/after"
 
 dfs() {	# dfs REQUEST: debugfs -R REQUEST on the top layer's image

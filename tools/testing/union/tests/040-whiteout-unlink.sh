@@ -2,7 +2,7 @@
 # unlink of a name that exists below leaves a whiteout: the name is gone
 # from the union (ENOENT, not in readdir) and the lower file is untouched;
 # the same for a lower symlink, a lower fifo, an upper file that shadowed
-# a lower one, and a name in a directory already listed (copied up) or
+# a lower one, and a name in a directory already completed or
 # not.  An upper-only file goes without a trace.  unlink of a lower
 # directory fails with EISDIR, of a whited-out name with ENOENT.  A new
 # file made over a whiteout is an upper file, and unlinking it brings
@@ -26,7 +26,8 @@ union_setup "$src"
 U=$UNION_DIR
 all="again f fifo g keep ldir shadow sym"
 
-# "read" is listed first: readdir copies its lower entries up as fallthrus.
+# "read" is completed first: its lower entries become fallthrus.
+complete_dir read
 assert_dir_list "$U/read" "$all" "read: the merged dir before the changes"
 
 for d in fresh read; do

@@ -4,7 +4,7 @@
 # that still shows a lower or an upper entry fails with ENOTEMPTY and
 # stays; an upper-only directory goes as on any file system; rmdir of a
 # lower file fails with ENOTDIR, of a removed name with ENOENT.  The same
-# in a parent listed (copied up) before and in one not listed.
+# in a parent completed before and in one not.
 # uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
@@ -25,9 +25,10 @@ done
 union_setup "$src"
 U=$UNION_DIR
 
+complete_dir read read/emptied
 assert_dir_list "$U/read" "busy emptied empty file full partly withnew" \
-	"read: listed before the changes"
-assert_dir_list "$U/read/emptied" "a b sub" "read: emptied listed before the changes"
+	"read: completed before the changes"
+assert_dir_list "$U/read/emptied" "a b sub" "read: emptied completed before the changes"
 
 for d in fresh read; do
 	D=$U/$d

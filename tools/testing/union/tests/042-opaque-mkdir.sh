@@ -3,8 +3,8 @@
 # the same name (and everything under it) does not show in it, not by
 # lookup and not by readdir; new entries in it are upper entries; a name
 # that exists only in the hidden lower directory can be created in it.
-# The same over a whiteout of a lower file, and in a parent listed
-# (copied up) before or not.
+# The same over a whiteout of a lower file, and in a parent completed
+# before or not.
 # uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
@@ -20,8 +20,9 @@ done
 union_setup "$src"
 U=$UNION_DIR
 
-assert_dir_list "$U/read" "od wasfile" "read: listed before the changes"
-assert_dir_list "$U/read/od" "a b sub" "read: od listed before the changes"
+complete_dir read read/od
+assert_dir_list "$U/read" "od wasfile" "read: completed before the changes"
+assert_dir_list "$U/read/od" "a b sub" "read: od completed before the changes"
 
 for d in fresh read; do
 	D=$U/$d

@@ -2,7 +2,7 @@
 # Creating a name that exists below fails with EEXIST and changes
 # nothing: mkdir, mknod (file, fifo), symlink, link (as the new name),
 # open O_CREAT|O_EXCL, over a lower file, directory, symlink and fifo, in
-# a directory listed (copied up) before or not.  open O_CREAT without
+# a directory completed before or not.  open O_CREAT without
 # O_EXCL of a lower-only file opens the lower file: read-only succeeds
 # (nothing is created), for writing it copies the file up unchanged.
 # uppers: tmpfs ext2 jffs2
@@ -20,7 +20,8 @@ done
 union_setup "$src"
 U=$UNION_DIR
 
-assert_dir_list "$U/read" "d f p s" "read: listed before the changes"
+complete_dir read
+assert_dir_list "$U/read" "d f p s" "read: completed before the changes"
 for d in fresh read; do
 	D=$U/$d
 	echo upper > "$D/up"

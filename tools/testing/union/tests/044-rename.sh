@@ -10,7 +10,7 @@
 # onto a removed name works, and a directory renamed there shows nothing
 # of the removed lower directory; a file over a lower directory fails
 # with EISDIR, a directory over a lower file with ENOTDIR.  In a directory
-# listed (copied up) before and in one not listed.
+# completed before and in one not.
 # uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
@@ -35,8 +35,9 @@ done
 union_setup "$src"
 U=$UNION_DIR
 
+complete_dir read
 assert_dir_list "$U/read" "gone ldir lf lsym mdir nr rf1 rf2 rsym rtarget rx shadowed target wh" \
-	"read: listed before the changes"
+	"read: completed before the changes"
 for d in fresh read; do
 	D=$U/$d
 	# Upper-only objects.

@@ -2,7 +2,7 @@
 # A persistent top layer mounted over a different lower image (an
 # upgrade, a rollback) shows that image correctly.  The top records what
 # each lower layer was; over one that changed, the mount adopts it: a
-# directory listed (complete) over the old image shows the new image's
+# directory completed over the old image shows the new image's
 # new names, the index (hard links) forgets the old image's inode
 # numbers, and the user's changes stay: a removal, a copy, a directory
 # renamed (its redirect follows the path into the new image).  A copy
@@ -39,7 +39,8 @@ hash_at_end "$T/B.img"
 
 union_setup "$T/A"
 U=$UNION_DIR
-assert_dir_list "$U/zd" "a b" "over A: zd listed (complete)"
+complete_dir zd
+assert_dir_list "$U/zd" "a b" "over A: zd completed"
 rm "$U/gone"
 mv "$U/r" "$U/r2"
 touch "$U/h/l1"		# copied up through the index; h/l2 not looked up

@@ -26,7 +26,8 @@ rm "$U/a" "$U/b" "$U/d"
 rm -r "$U/wd"
 rm -r "$U/od" && mkdir "$U/od" && echo upper-od > "$U/od/new"
 on_top ft
-assert_dir_list "$U/ft" "e f fsub" "ft listed: its entries become fallthrus (fsub a directory)"
+complete_dir ft
+assert_dir_list "$U/ft" "e f fsub" "ft completed: its entries became fallthrus (fsub a directory)"
 t_umount "$U"		# the union; the lower stays at $U
 
 img=$UPPER_IMG

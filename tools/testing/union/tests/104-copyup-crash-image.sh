@@ -1,10 +1,10 @@
 #!/bin/bash
 # Copy-ups and creates on an ext2 top survive a crash at any moment: the
 # image as the top layer's device has it right after them (what a crash
-# would leave), repaired with e2fsck -p, still has every name of a listed
-# directory, each a fallthru to its lower object or its complete copy
-# (files and symlinks), and a file made again over a whiteout in a
-# directory not listed is there, or the whiteout is: never the lower
+# would leave), repaired with e2fsck -p, still has every name of a
+# complete directory, each a fallthru to its lower object or its complete
+# copy (files and symlinks), and a file made again over a whiteout in a
+# directory not complete is there, or the whiteout is: never the lower
 # file.  Before the fix, the entries were written (ext2 writes directory
 # entries synchronously) but not their inodes, a copied file's link count
 # still 0 from the O_TMPFILE: e2fsck freed the inodes and removed the
@@ -29,9 +29,9 @@ done
 echo lower-g > "$src/d2/g"
 union_setup "$src"
 U=$UNION_DIR
-on_top d
+complete_dir d
 
-assert_eq "$(ls "$U/d" | wc -l)" "$((n + 4))" "the first listing"
+assert_eq "$(ls "$U/d" | wc -l)" "$((n + 4))" "the complete directory lists every name"
 for ((i = 0; i < n; i += 2)); do
 	touch -m -d @$((1000 + i)) "$U/d/f$i"
 done

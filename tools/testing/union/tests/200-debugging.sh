@@ -3,11 +3,11 @@
 # each union that is up: its top layer, its lower layers topmost first
 # with the mount IDs of /proc/self/mountinfo, its root's stack, and what
 # it has done (copy-ups, failed ones, whiteouts, fallthrus, directories
-# made by lookups and first listings); a union is gone from it once
+# made by lookups, directories completed); a union is gone from it once
 # unmounted.  The trace events (events/union/ in tracefs) report lookups
 # below the top (what was found, in which layer), copy-ups (start, end,
-# error), whiteouts, fallthrus, directories made and first listings, each
-# with the top layer's device and the directory's inode.
+# error), whiteouts, fallthrus, directories made and completed, each with
+# the top layer's device and the directory's inode.
 # uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
@@ -19,8 +19,8 @@ TR=/sys/kernel/tracing
 [ -e $D/union/mounts ] || skip_all "no $D/union/mounts"
 [ -d $TR/events/union ] || skip_all "no union trace events (CONFIG_EVENT_TRACING)"
 
-# The events of lookups that make directories on the top layer and of
-# first listings; 065-dirs-below checks reads that make none.
+# The events of lookups that make directories on the top layer;
+# 065-dirs-below checks reads that make none.
 dirs_below_off
 
 src=$T/src
@@ -38,7 +38,7 @@ top=$(stat -c '%Hd:%Ld' "$U")
 para() {	# the paragraph of the union whose top is device $top
 	awk -v dev="$top" '/^union/ { p = $0 "\n"; next }
 		{ p = p $0 "\n" } /^  top / && $NF == dev { mine = 1 }
-		/^  dirs_listed / { if (mine) printf "%s", p; mine = 0 }' $M
+		/^  dirs_completed / { if (mine) printf "%s", p; mine = 0 }' $M
 }
 stat_of() {	# stat_of NAME: that counter of our union
 	para | awk -v n="$1" '$1 == n { print $2 }'
@@ -51,7 +51,7 @@ assert_eq "$(para | awk '$1 == "lower" { print $2, $4, $5 }')" \
 	"0 $lower_id $LOWER" "its one lower layer, by mount ID and type"
 check "the root's stack has one directory" \
 	grep -q "^  root stack: [^ ]*:[0-9]*$" <<< "$(para)"
-for n in copyups copyups_failed whiteouts fallthrus dirs_listed; do
+for n in copyups copyups_failed whiteouts fallthrus dirs_completed; do
 	assert_eq "$(stat_of $n)" 0 "nothing done yet: $n 0"
 done
 
@@ -61,7 +61,10 @@ stat "$U/d/f" > /dev/null
 stat "$U/d/none" > /dev/null 2>&1 || true
 chmod 0600 "$U/d/f"
 rm "$U/d/g"
-ls "$U/list" > /dev/null
+ls "$U/list" > /dev/null		# writes nothing
+# rmdir() counts the names below in the top layer's directory: it
+# completes list/ with their fallthrus, and then finds it not empty.
+assert_errno ENOTEMPTY rmdir "$U/list"
 FU=$D/fail_union
 if [ -e $FU/steps ]; then
 	echo 0 > $FU/verbose		# no stack dump on the console
@@ -99,7 +102,7 @@ check "and ended with the copy's inode, a top layer's" \
 	test "${copy_ino:-0}" -gt 0 -a "${copy_ino:-0}" -lt $((1 << 48))
 check "unlink of d/g left a whiteout" ev union_whiteout "dir $d_ino name g err 0"
 assert_eq "$(ev union_fallthru "name n[1-5] err 0" | wc -l)" 5 \
-	"the first listing of list/ made 5 fallthrus"
+	"rmdir of list/ made 5 fallthrus"
 check "and was one directory copy-up, of the directory of the fallthrus" \
 	ev union_dir_copyup "dir $(dir_of union_fallthru n1) layers 1 names 5 err 0"
 if [ -e $FU/steps ]; then
@@ -110,7 +113,7 @@ fi
 assert_eq "$(stat_of copyups)" 1 "the view counts the copy-up"
 assert_eq "$(stat_of whiteouts)" 1 "the whiteout"
 assert_eq "$(stat_of fallthrus)" 5 "the fallthrus"
-assert_eq "$(stat_of dirs_listed)" 1 "the first listing"
+assert_eq "$(stat_of dirs_completed)" 1 "the completed directory"
 check "and directories made by lookups" test "$(stat_of dirs_created)" -ge 2
 
 t_umount "$U"
