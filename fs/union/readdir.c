@@ -765,6 +765,19 @@ static bool union_seen_uncovered(struct dentry *dir, struct union_dir *ud,
 }
 
 /*
+ * Does the lower record @seen say what its name is in the merged view,
+ * with no lookup: is its type known, and can nothing above it hide it?
+ */
+static bool union_seen_known(struct dentry *dir, struct union_dir *ud,
+			     const struct union_seen *seen)
+{
+	if (seen->d_type == DT_UNKNOWN || seen->d_type == DT_WHT ||
+	    seen->d_type == DT_FALLTHRU)
+		return false;
+	return union_seen_uncovered(dir, ud, seen);
+}
+
+/*
  * Can @seen, the topmost record of its name and found in none of the top
  * layer's entries, get its pass-through entry without a lookup?  Only if
  * it is no directory (which would be made on the top layer), its type is
@@ -774,10 +787,7 @@ static bool union_seen_uncovered(struct dentry *dir, struct union_dir *ud,
 static bool union_fallthru_fast(struct dentry *dir, struct union_dir *ud,
 				const struct union_seen *seen)
 {
-	if (seen->d_type == DT_DIR || seen->d_type == DT_UNKNOWN ||
-	    seen->d_type == DT_WHT || seen->d_type == DT_FALLTHRU)
-		return false;
-	return union_seen_uncovered(dir, ud, seen);
+	return seen->d_type != DT_DIR && union_seen_known(dir, ud, seen);
 }
 
 /* A pass-through entry for @seen, which no dentry of @dir has yet. */
@@ -855,7 +865,7 @@ static int union_add_fallthrus(struct dentry *dir, struct union_dir *ud,
  */
 struct union_listed {
 	u64 hash;
-	loff_t pos, pos32;		/* for 64-bit and 32-bit programs */
+	loff_t pos[2];			/* for 64-bit, and 32-bit programs */
 	struct union_seen *seen;
 };
 
@@ -873,17 +883,13 @@ static siphash_key_t union_pos_key __read_mostly;
 static void union_merged_pos(struct union_merged *m, unsigned int bits,
 			     bool compat)
 {
-	loff_t pos, last = 1;
+	loff_t last = 1;
 	unsigned int i;
 
 	for (i = 0; i < m->count; i++) {
-		pos = max_t(loff_t, (m->shown[i].hash >> (64 - bits)) + 2,
-			    last + 1);
-		if (compat)
-			m->shown[i].pos32 = pos;
-		else
-			m->shown[i].pos = pos;
-		last = pos;
+		last = max_t(loff_t, (m->shown[i].hash >> (64 - bits)) + 2,
+			     last + 1);
+		m->shown[i].pos[compat] = last;
 	}
 }
 
@@ -964,15 +970,13 @@ static bool union_merged_whited_out(struct dentry *dir,
 }
 
 /*
- * Does the lower record @seen (or NULL) say what its name is in the merged
- * view, with no lookup: is its type known and can nothing above it hide
- * it?  Then it gets the number the union gives it.
+ * union_seen_known() for the lower record @seen (or NULL), which then
+ * gets the number the union gives it.
  */
 static bool union_merged_known(struct dentry *dir, struct union_dir *ud,
 			       struct union_seen *seen)
 {
-	if (!seen || seen->d_type == DT_UNKNOWN || seen->d_type == DT_FALLTHRU ||
-	    seen->d_type == DT_WHT || !union_seen_uncovered(dir, ud, seen))
+	if (!seen || !union_seen_known(dir, ud, seen))
 		return false;
 	seen->ino = union_lower_ino(dir->d_sb, ud->layers[seen->layer].mnt,
 				    seen->ino);
@@ -1165,11 +1169,6 @@ static bool union_compat_pos(const struct file *file)
 	return BITS_PER_LONG == 32;
 }
 
-static loff_t union_listed_pos(const struct union_listed *l, bool compat)
-{
-	return compat ? l->pos32 : l->pos;
-}
-
 /* The first entry of @m at offset @pos or after it. */
 static unsigned int union_merged_seek(struct union_merged *m, loff_t pos,
 				      bool compat)
@@ -1179,7 +1178,7 @@ static unsigned int union_merged_seek(struct union_merged *m, loff_t pos,
 	while (lo < hi) {
 		unsigned int mid = lo + (hi - lo) / 2;
 
-		if (union_listed_pos(&m->shown[mid], compat) < pos)
+		if (m->shown[mid].pos[compat] < pos)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -1214,7 +1213,7 @@ static int union_iterate_merged(struct file *file, struct union_dir *ud,
 	for (i = union_merged_seek(m, ctx->pos, compat); i < m->count; i++) {
 		struct union_seen *seen = m->shown[i].seen;
 
-		ctx->pos = union_listed_pos(&m->shown[i], compat);
+		ctx->pos = m->shown[i].pos[compat];
 		if (!dir_emit(ctx, seen->name, seen->len, seen->ino,
 			      seen->d_type))
 			break;
