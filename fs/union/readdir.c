@@ -93,12 +93,14 @@ static struct union_seen *union_seen_next(struct union_name_chunk *chunk,
 }
 
 /*
- * The actor of the union's own directory reading.  File systems that can
- * be a top layer report their whiteouts and pass-through entries to it
- * (dir_emit_union_entry()), unless those stay in the dcache.
+ * The actor of the union's own directory reading, which asks for
+ * FILLDIR_FLAG_UNION: file systems that can be a top layer report their
+ * whiteouts and pass-through entries to it (dir_emit_union_entry()),
+ * unless those stay in the dcache.
  */
-bool union_collect_name(struct dir_context *ctx, const char *name, int len,
-			loff_t pos, u64 ino, unsigned int d_type)
+static bool union_collect_name(struct dir_context *ctx, const char *name,
+			       int len, loff_t pos, u64 ino,
+			       unsigned int d_type)
 {
 	struct union_names *names = container_of(ctx, struct union_names, ctx);
 	unsigned int size = union_seen_size(len);
@@ -188,6 +190,7 @@ static int union_iterate_names(struct file *file, struct union_names *names,
 	int err;
 
 	names->ctx.pos = 0;
+	names->ctx.dt_flags_mask = FILLDIR_FLAG_UNION;
 	do {
 		before = names->count;
 		if (locked) {

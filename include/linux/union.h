@@ -44,9 +44,6 @@
 /* Kernel-internal d_type of a pass-through entry, for union readdir. */
 #define DT_FALLTHRU	15
 
-bool union_collect_name(struct dir_context *ctx, const char *name, int len,
-			loff_t pos, u64 ino, unsigned int d_type);
-
 /*
  * Report a whiteout (@type DT_WHT) or a pass-through entry from
  * ->iterate_shared().  Only the union's own directory reading wants them;
@@ -57,7 +54,7 @@ static inline bool dir_emit_union_entry(struct dir_context *ctx,
 					const char *name, int len,
 					unsigned int type)
 {
-	if (ctx->actor != union_collect_name)
+	if (!(ctx->dt_flags_mask & FILLDIR_FLAG_UNION))
 		return true;
 	return ctx->actor(ctx, name, len, ctx->pos, 0, type);
 }
