@@ -95,6 +95,16 @@ struct union_dir {
 	 */
 	bool shows_lower;
 	/*
+	 * While @merged (below) is set, the stack is on the list of the
+	 * listings' shrinker (union_merged_lru), which takes the listing back
+	 * under the d_lock of @merged_dir, the dentry the stack hangs off,
+	 * unless a listing used it since its last look (@merged_used, under
+	 * d_lock).
+	 */
+	struct list_head merged_lru;
+	struct dentry *merged_dir;
+	bool merged_used;
+	/*
 	 * The listing of a merged directory, built in memory by a readdir
 	 * and kept while the top layer's directory does not change
 	 * (union_iterate_merged()).  Replaced, and read with a reference
@@ -157,6 +167,7 @@ enum union_stat {
 	UNION_STAT_FALLTHRU,
 	UNION_STAT_DIR_CREATE,
 	UNION_STAT_DIR_COPYUP,
+	UNION_STAT_LISTING,
 	UNION_STAT_NR
 };
 

@@ -72,6 +72,7 @@ static const char *const union_stat_names[UNION_STAT_NR] = {
 	[UNION_STAT_FALLTHRU]		= "fallthrus",
 	[UNION_STAT_DIR_CREATE]		= "dirs_created",
 	[UNION_STAT_DIR_COPYUP]		= "dirs_completed",
+	[UNION_STAT_LISTING]		= "listings_merged",
 };
 
 static void union_show_sb(struct seq_file *m, struct super_block *sb)

@@ -13,7 +13,7 @@ struct mutex;
 struct path;
 struct qstr;
 struct super_block;
-struct union_merged;
+struct union_dir;
 struct union_mount;
 struct vfsmount;
 
@@ -22,7 +22,7 @@ void union_debug_add(struct union_mount *um);
 void union_debug_del(struct union_mount *um);
 
 /* readdir.c: the listing that a stack caches */
-void union_merged_put(struct union_merged *m);
+void union_merged_drop(struct union_dir *ud);
 
 /*
  * One copy-up: @len bytes of the lower object @lower become @name in

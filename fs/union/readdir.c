@@ -20,6 +20,7 @@
 #include <linux/fs.h>
 #include <linux/fsnotify.h>
 #include <linux/iversion.h>
+#include <linux/list_lru.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/once.h>
@@ -119,7 +120,7 @@ static bool union_collect_name(struct dir_context *ctx, const char *name,
 		chunk = list_last_entry(&names->chunks, struct union_name_chunk,
 					list);
 	if (!chunk || chunk->used + size > UNION_CHUNK_BYTES) {
-		chunk = kmalloc(PAGE_SIZE, GFP_KERNEL);
+		chunk = kmalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
 		if (!chunk) {
 			names->err = -ENOMEM;
 			return false;
@@ -875,6 +876,7 @@ struct union_listed {
 struct union_merged {
 	refcount_t ref;
 	u64 version;			/* of the top layer's directory */
+	struct list_head dispose;	/* taken back by the shrinker */
 	unsigned int count;
 	struct union_names names;		/* the records */
 	struct union_listed shown[] __counted_by(count);	/* in order */
@@ -896,13 +898,23 @@ static void union_merged_pos(struct union_merged *m, unsigned int bits,
 	}
 }
 
-void union_merged_put(struct union_merged *m)
+static void union_merged_put(struct union_merged *m)
 {
 	if (m && refcount_dec_and_test(&m->ref)) {
 		union_names_free(&m->names);
 		kvfree(m);
 	}
 }
+
+/*
+ * The stacks that keep a listing, oldest first.  A listing of a large
+ * directory holds about a hundred bytes per name, for as long as the
+ * directory's dentry lives: under memory pressure the shrinker takes
+ * back the listings not used since its last look, and the next readdir
+ * merges again.  Lock order: the dentry's d_lock, then the list's lock.
+ */
+static struct list_lru union_merged_lru;
+static bool union_merged_keep __ro_after_init;
 
 static struct union_merged *union_merged_get(struct dentry *dir,
 					     struct union_dir *ud)
@@ -911,8 +923,10 @@ static struct union_merged *union_merged_get(struct dentry *dir,
 
 	spin_lock(&dir->d_lock);
 	m = ud->merged;
-	if (m)
+	if (m) {
 		refcount_inc(&m->ref);
+		ud->merged_used = true;
+	}
 	spin_unlock(&dir->d_lock);
 	return m;
 }
@@ -922,14 +936,99 @@ static void union_merged_set(struct dentry *dir, struct union_dir *ud,
 {
 	struct union_merged *old;
 
+	if (!union_merged_keep)
+		m = NULL;
 	if (m)
 		refcount_inc(&m->ref);
 	spin_lock(&dir->d_lock);
 	old = ud->merged;
 	ud->merged = m;
+	ud->merged_dir = dir;
+	ud->merged_used = false;
+	if (m && !old)
+		list_lru_add_obj(&union_merged_lru, &ud->merged_lru);
+	else if (!m && old)
+		list_lru_del_obj(&union_merged_lru, &ud->merged_lru);
 	spin_unlock(&dir->d_lock);
 	union_merged_put(old);
 }
+
+/* The stack @ud goes with its dentry: its listing too. */
+void union_merged_drop(struct union_dir *ud)
+{
+	/* After this, the shrinker has either taken it or cannot see it. */
+	if (union_merged_keep)
+		list_lru_del_obj(&union_merged_lru, &ud->merged_lru);
+	union_merged_put(ud->merged);
+}
+
+static enum lru_status union_merged_isolate(struct list_head *item,
+					    struct list_lru_one *lru,
+					    void *arg)
+{
+	struct union_dir *ud = container_of(item, struct union_dir,
+					    merged_lru);
+	struct dentry *dir = ud->merged_dir;
+	struct list_head *dispose = arg;
+
+	/* The list's lock is held: a stack on it still has its dentry. */
+	if (!spin_trylock(&dir->d_lock))
+		return LRU_SKIP;
+	if (ud->merged_used) {
+		ud->merged_used = false;
+		spin_unlock(&dir->d_lock);
+		return LRU_ROTATE;
+	}
+	list_lru_isolate(lru, item);
+	if (ud->merged)
+		list_add(&ud->merged->dispose, dispose);
+	ud->merged = NULL;
+	spin_unlock(&dir->d_lock);
+	return LRU_REMOVED;
+}
+
+static unsigned long union_merged_count(struct shrinker *shrinker,
+					struct shrink_control *sc)
+{
+	return list_lru_shrink_count(&union_merged_lru, sc);
+}
+
+static unsigned long union_merged_scan(struct shrinker *shrinker,
+				       struct shrink_control *sc)
+{
+	struct union_merged *m, *next;
+	unsigned long freed;
+	LIST_HEAD(dispose);
+
+	freed = list_lru_shrink_walk(&union_merged_lru, sc,
+				     union_merged_isolate, &dispose);
+	/* Freed out of the locks: a listing's array may be vmalloc()ed. */
+	list_for_each_entry_safe(m, next, &dispose, dispose)
+		union_merged_put(m);
+	return freed;
+}
+
+static int __init union_merged_init(void)
+{
+	struct shrinker *shrinker;
+	int err;
+
+	err = list_lru_init(&union_merged_lru);
+	if (err)
+		return err;
+	shrinker = shrinker_alloc(SHRINKER_NUMA_AWARE, "union-listings");
+	if (!shrinker) {
+		list_lru_destroy(&union_merged_lru);
+		return -ENOMEM;
+	}
+	shrinker->count_objects = union_merged_count;
+	shrinker->scan_objects = union_merged_scan;
+	shrinker_register(shrinker);
+	/* Without the shrinker, no listing is kept. */
+	union_merged_keep = true;
+	return 0;
+}
+fs_initcall(union_merged_init);
 
 /* Show @seen as what the lower layers have at its name, if anything. */
 static int union_merged_find(struct dentry *dir, struct union_dir *ud,
@@ -1155,6 +1254,7 @@ static struct union_merged *union_merged_current(struct file *file,
 	m = union_merged_build(file, ud);
 	if (IS_ERR(m))
 		return m;
+	union_count(dir->d_sb, UNION_STAT_LISTING);
 	m->version = version;
 	union_merged_set(dir, ud, m);
 	return m;

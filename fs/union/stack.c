@@ -26,8 +26,10 @@ struct union_dir *union_dir_alloc(unsigned int count)
 	struct union_dir *ud;
 
 	ud = kzalloc(struct_size(ud, layers, count), GFP_KERNEL);
-	if (ud)
+	if (ud) {
 		ud->count = count;
+		INIT_LIST_HEAD(&ud->merged_lru);
+	}
 	return ud;
 }
 
@@ -39,7 +41,7 @@ void union_dir_free(struct union_dir *ud)
 		return;
 	for (i = 0; i < ud->count; i++)
 		path_put(&ud->layers[i]);
-	union_merged_put(ud->merged);
+	union_merged_drop(ud);
 	/* RCU-walk may still be looking at the pointer it read. */
 	kfree_rcu(ud, rcu);
 }

@@ -3,7 +3,8 @@
 # each union that is up: its top layer, its lower layers topmost first
 # with the mount IDs of /proc/self/mountinfo, its root's stack, and what
 # it has done (copy-ups, failed ones, whiteouts, fallthrus, directories
-# made by lookups, directories completed); a union is gone from it once
+# made by lookups, directories completed, listings merged); a union is
+# gone from it once
 # unmounted.  The trace events (events/union/ in tracefs) report lookups
 # below the top (what was found, in which layer), copy-ups (start, end,
 # error), whiteouts, fallthrus, directories made and completed, each with
@@ -38,7 +39,7 @@ top=$(stat -c '%Hd:%Ld' "$U")
 para() {	# the paragraph of the union whose top is device $top
 	awk -v dev="$top" '/^union/ { p = $0 "\n"; next }
 		{ p = p $0 "\n" } /^  top / && $NF == dev { mine = 1 }
-		/^  dirs_completed / { if (mine) printf "%s", p; mine = 0 }' $M
+		/^  listings_merged / { if (mine) printf "%s", p; mine = 0 }' $M
 }
 stat_of() {	# stat_of NAME: that counter of our union
 	para | awk -v n="$1" '$1 == n { print $2 }'
@@ -115,6 +116,26 @@ assert_eq "$(stat_of whiteouts)" 1 "the whiteout"
 assert_eq "$(stat_of fallthrus)" 5 "the fallthrus"
 assert_eq "$(stat_of dirs_completed)" 1 "the completed directory"
 check "and directories made by lookups" test "$(stat_of dirs_created)" -ge 2
+
+# A merged directory's listing is merged once and kept, until the
+# directory changes or the shrinker takes it back under memory pressure
+# (drop_caches runs it; its first look spares a listing used since).
+ls "$U/d" > /dev/null
+n=$(stat_of listings_merged)
+check "listings are counted" test "${n:-0}" -ge 1
+ls "$U/d" > /dev/null
+assert_eq "$(stat_of listings_merged)" "$n" "a second listing uses the kept one"
+echo new > "$U/d/new"
+ls "$U/d" > /dev/null
+assert_eq "$(stat_of listings_merged)" "$((n + 1))" \
+	"a listing after a change merges again"
+exec 3< "$U/d"	# the directory's dentry, and its stack, stay
+echo 2 > /proc/sys/vm/drop_caches
+echo 2 > /proc/sys/vm/drop_caches
+ls "$U/d" > /dev/null
+exec 3<&-
+assert_eq "$(stat_of listings_merged)" "$((n + 2))" \
+	"after the shrinker took it back, the next listing merges again"
 
 t_umount "$U"
 assert_eq "$(para)" "" "an unmounted union is gone from the view"
