@@ -52,10 +52,7 @@ mount -t overlay overlay \
 sync
 echo 2 > /proc/sys/vm/drop_caches
 for i in 1 2 3; do
-	diag "round $i: union: first getdents $(open_kb "$U/big") kB," \
-	     "left after ls $(listed_kb "$U/big") kB;" \
-	     "overlayfs: first getdents $(open_kb "$T/ovm/big") kB," \
-	     "left after ls $(listed_kb "$T/ovm/big") kB"
+	diag "round $i: union: first getdents $(open_kb "$U/big") kB, left after ls $(listed_kb "$U/big") kB; overlayfs: first getdents $(open_kb "$T/ovm/big") kB, left after ls $(listed_kb "$T/ovm/big") kB"
 done
 umount "$T/ovm"
 ok "measured ($N names)"

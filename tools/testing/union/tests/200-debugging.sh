@@ -4,11 +4,11 @@
 # with the mount IDs of /proc/self/mountinfo, its root's stack, and what
 # it has done (copy-ups, failed ones, whiteouts, fallthrus, directories
 # made by lookups, directories completed, listings merged); a union is
-# gone from it once
-# unmounted.  The trace events (events/union/ in tracefs) report lookups
-# below the top (what was found, in which layer), copy-ups (start, end,
-# error), whiteouts, fallthrus, directories made and completed, each with
-# the top layer's device and the directory's inode.
+# gone from it once unmounted.  The trace events (events/union/ in
+# tracefs) report lookups below the top (what was found, in which layer),
+# copy-ups (start, end, error), whiteouts, fallthrus, directories made
+# and completed, each with the top layer's device and the directory's
+# inode.
 # uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
