@@ -17,6 +17,7 @@
 #include <linux/mount.h>
 #include <linux/path.h>
 #include <linux/rcupdate.h>
+#include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/union.h>
@@ -86,6 +87,11 @@ enum union_unlink_next {
  */
 struct union_dir {
 	struct rcu_head rcu;
+	/*
+	 * One for the dentry it hangs off, one per user of a stack that may
+	 * be replaced while used (@merges_below; union_below_stack()).
+	 */
+	refcount_t ref;
 	unsigned int count;
 	/*
 	 * Not a stack: the lower object that a negative dentry shows, in
@@ -94,6 +100,14 @@ struct union_dir {
 	 * union_anchor()).  A directory made later at the name replaces it.
 	 */
 	bool shows_lower;
+	/*
+	 * With @shows_lower: the directories that lower layers merge at a
+	 * name the top layer does not hold, topmost (the one served, on its
+	 * anchor) first.  Lookups and listings in the anchor's root go by
+	 * this stack (union_below_stack()), and the names there get
+	 * negative dentries under this one, as under a directory.
+	 */
+	bool merges_below;
 	/*
 	 * While @merged (below) is set, the stack is on the list of the
 	 * listings' shrinker (union_merged_lru), which takes the listing back
@@ -274,6 +288,7 @@ struct union_dir *union_dir_alloc(unsigned int count);
 void union_dir_free(struct union_dir *ud);
 bool union_dir_publish(struct dentry *dentry, struct union_dir *ud);
 void union_cache_lower(struct dentry *dentry, const struct path *lower);
+void union_cache_merged(struct dentry *dentry, struct union_dir *ud);
 void d_union_release(struct dentry *dentry);
 void d_union_set_resolved(struct dentry *dentry);
 const struct cred *union_override_creds(struct super_block *sb);
@@ -353,6 +368,9 @@ void union_anchors_settle(void);
 bool union_anchor_parent(const struct path *path, struct path *parent,
 			 struct name_snapshot *name);
 int union_getattr_below(const struct path *path, struct kstat *stat);
+struct union_dir *union_below_stack(const struct path *path,
+				    struct path *point);
+bool union_below_merges(const struct path *path);
 
 /* Is @path a directory that a union serves from below? */
 static inline bool union_below(const struct path *path)
@@ -386,6 +404,7 @@ int union_iterate_below(struct file *file, struct dir_context *ctx);
 loff_t union_dir_llseek(struct file *file, loff_t offset, int whence);
 int union_copyup_dir(const struct path *dir);
 int union_getattr_dir(const struct path *dir, struct kstat *stat);
+int union_getattr_merged(const struct path *path, struct kstat *stat);
 int union_getattr_lower(const struct path *path, struct kstat *stat);
 int union_lower_nlink(struct super_block *sb, const struct path *lower);
 
@@ -618,6 +637,11 @@ static inline int union_getattr_below(const struct path *path,
 				      struct kstat *stat)
 {
 	return 0;
+}
+
+static inline bool union_below_merges(const struct path *path)
+{
+	return false;
 }
 
 static inline bool union_lower_readonly(const struct path *path)

@@ -5,6 +5,8 @@
 # names, per patch, the top layers the series supports from there on and
 # the tests to run with them (QUICK=1 PAIRS=cover); a prefix before the
 # first line is booted only.  SERIES_TESTS=0 builds without booting.
+# SERIES_FROM=K checks only the prefixes from patch K on (the earlier
+# ones are applied, not built), after a change to the series' tail.
 # Uses a worktree of build/src (build/series-check/src) and its own output
 # directory (build/series-check/uml); the main build is not touched.
 # ccache makes the rebuilds cheap.  For a quicker check on a small x86_64
@@ -38,6 +40,7 @@ entries() { series_entries; }
 
 ptests=$PATCHES/prefix-tests
 boot=${SERIES_TESTS:-1}
+from=${SERIES_FROM:-1}
 [ "${KARCH:-um}" = um ] || boot=0
 # The series' new files that a backport's patch changes are copies in
 # the worktree, as in scripts/prepare-tree.sh.  Those that later patches
@@ -158,10 +161,11 @@ while read -r p _; do
 		*) ln -sfn "$top/$f" "$wt/$f" ;;
 		esac
 	done
-	echo "  SERIES  [$k/$n] $p"
-	build_prefix "$k" "patches 1-$k (up to $p)"
 	l=$(prefix_tests "$p")
 	[ -z "$l" ] || line=$l
+	[ "$k" -ge "$from" ] || continue
+	echo "  SERIES  [$k/$n] $p"
+	build_prefix "$k" "patches 1-$k (up to $p)"
 	[ "$boot" = 0 ] || boot_prefix "$k" "${line:-}"
 done < <(entries)
 
@@ -171,6 +175,10 @@ for f in $(series_new_files); do
 	cmp -s "$top/$f" "$wt/$f" ||
 		die "$f: the series' steps do not end at this repository's file"
 done
+if [ "$from" -gt 1 ]; then
+	echo "  SERIES  prefixes $from-$n build, boot and pass their tests"
+	exit
+fi
 echo "$stamp" > "$cb/.stamp-${KARCH:-um}"
 if [ "$boot" = 0 ]; then
 	echo "  SERIES  all $n prefixes build"

@@ -669,8 +669,9 @@ bool union_below_stale(struct vfsmount *anchor)
 /*
  * stat() of an object a union serves from below: the union's st_dev, as
  * every object of a union has, so that the tools that stay on one
- * filesystem (find -xdev, du -x) go through it; and the inode number that
- * its copy will keep (fs/union/ino.c).
+ * filesystem (find -xdev, du -x) go through it; the inode number that
+ * its copy will keep (fs/union/ino.c); and the link count of a directory
+ * that lower layers merge.
  */
 int union_getattr_below(const struct path *path, struct kstat *stat)
 {
@@ -684,7 +685,83 @@ int union_getattr_below(const struct path *path, struct kstat *stat)
 					    stat->ino);
 	}
 	rcu_read_unlock();
+	if (S_ISDIR(stat->mode) && union_below_merges(path))
+		return union_getattr_merged(path, stat);
 	return 0;
+}
+
+/*
+ * The stack at @m's mountpoint @point, if @m is an anchor and @point has
+ * one of directories that lower layers merge; under RCU, not referenced.
+ * The mountpoint of an anchor whose union mount is gone is its own root.
+ */
+static struct union_dir *union_below_merged(struct mount *m,
+					    struct dentry *point)
+{
+	struct union_dir *ud;
+
+	if (point == m->mnt.mnt_root ||
+	    !(point->d_sb->s_iflags & SB_I_UNION_UPPER) ||
+	    READ_ONCE(m->mnt_parent) == m)
+		return NULL;
+	ud = READ_ONCE(point->d_union_dir);
+	return ud && ud->merges_below ? ud : NULL;
+}
+
+/**
+ * union_below_merges - is @path a directory that lower layers merge, served
+ * from below
+ * @path: a path
+ *
+ * Return: true if @path is the root of an anchor (union_anchor()) whose
+ * directory is merged with others below it: lookups and listings there
+ * are the union's (union_below_stack()).
+ */
+bool union_below_merges(const struct path *path)
+{
+	struct mount *m = real_mount(path->mnt);
+	bool merges;
+
+	if (!union_below(path) || path->dentry != path->mnt->mnt_root)
+		return false;
+	rcu_read_lock();
+	merges = union_below_merged(m, READ_ONCE(m->mnt_mountpoint));
+	rcu_read_unlock();
+	return merges;
+}
+
+/**
+ * union_below_stack - the stack of a merged directory served from below
+ * @path: the directory, at its anchor's root
+ * @point: out: the union mount and the top layer's negative dentry that
+ *	   shows the directory, referenced
+ *
+ * The stack is the one at @point now: a directory made there since
+ * replaces it, and the anchor is then stale (union_below_stale()).
+ *
+ * Return: the stack, referenced (union_dir_free() puts it), or NULL when
+ * @path is no such directory (or its union mount is gone).
+ */
+struct union_dir *union_below_stack(const struct path *path,
+				    struct path *point)
+{
+	struct mount *m = real_mount(path->mnt);
+	struct union_dir *ud = NULL;
+
+	if (!union_below(path) || path->dentry != path->mnt->mnt_root)
+		return NULL;
+	read_seqlock_excl(&mount_lock);
+	rcu_read_lock();
+	ud = union_below_merged(m, m->mnt_mountpoint);
+	if (ud && refcount_inc_not_zero(&ud->ref)) {
+		point->mnt = mntget(&m->mnt_parent->mnt);
+		point->dentry = dget(m->mnt_mountpoint);
+	} else {
+		ud = NULL;
+	}
+	rcu_read_unlock();
+	read_sequnlock_excl(&mount_lock);
+	return ud;
 }
 
 /* The number a union shows for @ino of the layer that @view is a view of. */

@@ -1114,7 +1114,7 @@ static int union_merged_resolve(struct dentry *dir, struct union_dir *ud,
 		return union_merged_find(dir, ud, seen, true, shown);
 	}
 	/* A complete directory has an entry for every name it shows. */
-	if (IS_UNION_COMPLETE(d_inode(dir)) ||
+	if ((d_really_is_positive(dir) && IS_UNION_COMPLETE(d_inode(dir))) ||
 	    union_merged_whited_out(dir, seen))
 		return 0;
 	if (union_merged_known(dir, ud, seen)) {
@@ -1171,10 +1171,15 @@ static int union_merged_fill(struct dentry *dir, struct union_dir *ud,
 	return 0;
 }
 
+/*
+ * The listing of @dir, with the stack @ud: the top layer's directory that
+ * @file reads, or the negative dentry of directories that lower layers
+ * merge (union_dir.merges_below; @file is not used).
+ */
 static struct union_merged *union_merged_build(struct file *file,
+					       struct dentry *dir,
 					       struct union_dir *ud)
 {
-	struct dentry *dir = file->f_path.dentry;
 	struct union_names names = {
 		.ctx.actor = union_collect_name,
 		.chunks = LIST_HEAD_INIT(names.chunks),
@@ -1191,8 +1196,8 @@ static struct union_merged *union_merged_build(struct file *file,
 		names.layer = i;
 		err = union_read_names(&ud->layers[i], &names);
 	}
-	if (err)
-		goto out;
+	if (err || d_really_is_negative(dir))
+		goto dedup;
 	top = dentry_open_nonotify(&file->f_path, O_RDONLY | O_DIRECTORY,
 				   current_cred());
 	err = PTR_ERR(top);
@@ -1201,6 +1206,7 @@ static struct union_merged *union_merged_build(struct file *file,
 	names.layer = UNION_SEEN_TOP;
 	err = union_iterate_names(top, &names, true);
 	fput(top);
+dedup:
 	if (!err)
 		err = union_names_dedup(dir, &names);
 	if (err)
@@ -1227,37 +1233,93 @@ out:
 	return err ? ERR_PTR(err) : m;
 }
 
+/*
+ * The number the union shows for @dentry of its top layer: a directory
+ * there, or the negative dentry of directories that lower layers merge,
+ * served from below, which shows the topmost.
+ */
+static u64 union_dir_ino(struct dentry *dentry)
+{
+	struct union_dir *ud;
+	u64 ino = 0;
+
+	if (d_really_is_positive(dentry))
+		return union_top_ino(dentry);
+	rcu_read_lock();
+	ud = READ_ONCE(dentry->d_union_dir);
+	if (ud && ud->merges_below)
+		ino = union_lower_ino(dentry->d_sb, ud->layers[0].mnt,
+				      d_inode(ud->layers[0].dentry)->i_ino);
+	rcu_read_unlock();
+	return ino;
+}
+
 /* What a listing of the union's directory @dir gives "." and "..". */
 static void union_dots(struct dentry *dir, u64 *dot, u64 *dotdot)
 {
 	struct dentry *parent = dget_parent(dir);
 
-	*dot = union_top_ino(dir);
-	*dotdot = union_top_ino(parent);
+	*dot = union_dir_ino(dir);
+	*dotdot = union_dir_ino(parent);
 	dput(parent);
 }
 
 /*
- * The listing of @ud's merged directory as it is now, referenced: the
- * last one made, unless the top layer's directory changed since.
+ * The listing of @ud's merged directory @dir as it is now, referenced:
+ * the last one made, unless the top layer's directory changed since (a
+ * negative @dir has none: union_dir.merges_below).
  */
 static struct union_merged *union_merged_current(struct file *file,
+						 struct dentry *dir,
 						 struct union_dir *ud)
 {
-	struct dentry *dir = file->f_path.dentry;
-	u64 version = inode_query_iversion(d_inode(dir));
+	u64 version = d_really_is_positive(dir) ?
+		      inode_query_iversion(d_inode(dir)) : 0;
 	struct union_merged *m = union_merged_get(dir, ud);
 
 	if (m && m->version == version)
 		return m;
 	union_merged_put(m);
-	m = union_merged_build(file, ud);
+	m = union_merged_build(file, dir, ud);
 	if (IS_ERR(m))
 		return m;
 	union_count(dir->d_sb, UNION_STAT_LISTING);
 	m->version = version;
 	union_merged_set(dir, ud, m);
 	return m;
+}
+
+/**
+ * union_getattr_merged - st_nlink of a merged directory served from below
+ * @path: the directory, at its anchor's root (union_below_merges())
+ * @stat: what its layer said of it
+ *
+ * Two, and one per subdirectory that its listing shows, as for a
+ * directory of a plain filesystem; counted from the listing, which is
+ * kept (union_merged_current()).
+ *
+ * Return: 0, or the negative errno of reading a lower directory.
+ */
+int union_getattr_merged(const struct path *path, struct kstat *stat)
+{
+	struct union_merged *m;
+	struct union_dir *ud;
+	unsigned int i, dirs = 0;
+	struct path point;
+
+	ud = union_below_stack(path, &point);
+	if (!ud)
+		return 0;
+	m = union_merged_current(NULL, point.dentry, ud);
+	union_dir_free(ud);
+	path_put(&point);
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	for (i = 0; i < m->count; i++)
+		dirs += m->shown[i].seen->d_type == DT_DIR;
+	union_merged_put(m);
+	stat->nlink = 2 + dirs;
+	return 0;
 }
 
 /* Does @file want offsets that a 32-bit program can keep?  As for ext4. */
@@ -1289,11 +1351,10 @@ static unsigned int union_merged_seek(struct union_merged *m, loff_t pos,
 	return lo;
 }
 
-/* Readdir of a merged directory, complete or not. */
-static int union_iterate_merged(struct file *file, struct union_dir *ud,
-				struct dir_context *ctx)
+/* Readdir of @file, the merged directory @dir, complete or not. */
+static int union_iterate_merged(struct file *file, struct dentry *dir,
+				struct union_dir *ud, struct dir_context *ctx)
 {
-	struct dentry *dir = file->f_path.dentry;
 	bool compat = union_compat_pos(file);
 	struct union_merged *m;
 	u64 dot, dotdot;
@@ -1310,7 +1371,7 @@ static int union_iterate_merged(struct file *file, struct union_dir *ud,
 			return 0;
 		ctx->pos = 2;
 	}
-	m = union_merged_current(file, ud);
+	m = union_merged_current(file, dir, ud);
 	if (IS_ERR(m))
 		return PTR_ERR(m);
 	for (i = union_merged_seek(m, ctx->pos, compat); i < m->count; i++) {
@@ -1451,7 +1512,7 @@ int union_iterate_dir(struct file *file, struct dir_context *ctx)
 
 	if (!ud)
 		return file->f_op->iterate_shared(file, ctx);
-	return union_iterate_merged(file, ud, ctx);
+	return union_iterate_merged(file, file->f_path.dentry, ud, ctx);
 }
 
 /* Readdir of a directory that a union serves from below. */
@@ -1479,6 +1540,8 @@ static bool union_below_filldir(struct dir_context *ctx, const char *name,
  * @file: the directory, on a union's view of its layer
  * @ctx: the caller's context
  *
+ * One that lower layers merge is listed as its copy would be, from the
+ * stack kept for it (union_dir.merges_below).
  * The entries' numbers are what stat() gives for them, with the layer in
  * their top bits (fs/union/ino.c); ".." too, which is right when the
  * parent is served from below as well or is a copy of the lower parent.
@@ -1492,8 +1555,17 @@ int union_iterate_below(struct file *file, struct dir_context *ctx)
 		.ctx.pos = ctx->pos,
 		.caller = ctx,
 	};
+	struct union_dir *ud;
+	struct path point;
 	int err;
 
+	ud = union_below_stack(&file->f_path, &point);
+	if (ud) {
+		err = union_iterate_merged(file, point.dentry, ud, ctx);
+		union_dir_free(ud);
+		path_put(&point);
+		return err;
+	}
 	ub.layer = union_view_ino(file->f_path.mnt, 0);
 	err = file->f_op->iterate_shared(file, &ub.ctx);
 	ctx->pos = ub.ctx.pos;

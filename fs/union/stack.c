@@ -27,17 +27,19 @@ struct union_dir *union_dir_alloc(unsigned int count)
 
 	ud = kzalloc(struct_size(ud, layers, count), GFP_KERNEL);
 	if (ud) {
+		refcount_set(&ud->ref, 1);
 		ud->count = count;
 		INIT_LIST_HEAD(&ud->merged_lru);
 	}
 	return ud;
 }
 
+/* Put a reference to @ud; the last one frees it. */
 void union_dir_free(struct union_dir *ud)
 {
 	unsigned int i;
 
-	if (!ud || ud == &union_dir_none)
+	if (!ud || ud == &union_dir_none || !refcount_dec_and_test(&ud->ref))
 		return;
 	for (i = 0; i < ud->count; i++)
 		path_put(&ud->layers[i]);
@@ -86,6 +88,25 @@ void union_cache_lower(struct dentry *dentry, const struct path *lower)
 	ud->shows_lower = true;
 	ud->layers[0] = *lower;
 	path_get(lower);
+	spin_lock(&dentry->d_lock);
+	if (d_is_negative(dentry) && !d_is_union_whiteout(dentry) &&
+	    !cmpxchg(&dentry->d_union_dir, NULL, ud)) {
+		dentry->d_flags |= DCACHE_UNION_LOWER;
+		ud = NULL;
+	}
+	spin_unlock(&dentry->d_lock);
+	union_dir_free(ud);
+}
+
+/*
+ * @dentry, negative on the top layer, shows the directories of @ud, which
+ * lower layers merge there (union_dir.merges_below): keep them there,
+ * unless another lookup was first.  Consumes @ud.
+ */
+void union_cache_merged(struct dentry *dentry, struct union_dir *ud)
+{
+	ud->shows_lower = true;
+	ud->merges_below = true;
 	spin_lock(&dentry->d_lock);
 	if (d_is_negative(dentry) && !d_is_union_whiteout(dentry) &&
 	    !cmpxchg(&dentry->d_union_dir, NULL, ud)) {
