@@ -748,7 +748,8 @@ struct union_dir *union_below_stack(const struct path *path,
 	struct mount *m = real_mount(path->mnt);
 	struct union_dir *ud = NULL;
 
-	if (!union_below(path) || path->dentry != path->mnt->mnt_root)
+	/* Most anchors are of directories that no other layer merges. */
+	if (!union_below_merges(path))
 		return NULL;
 	read_seqlock_excl(&mount_lock);
 	rcu_read_lock();

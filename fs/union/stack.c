@@ -67,6 +67,20 @@ bool union_dir_publish(struct dentry *dentry, struct union_dir *ud)
 	return true;
 }
 
+/* Keep @ud at @dentry, which shows what it holds.  Consumes @ud. */
+static void union_cache_shown(struct dentry *dentry, struct union_dir *ud)
+{
+	ud->shows_lower = true;
+	spin_lock(&dentry->d_lock);
+	if (d_is_negative(dentry) && !d_is_union_whiteout(dentry) &&
+	    !cmpxchg(&dentry->d_union_dir, NULL, ud)) {
+		dentry->d_flags |= DCACHE_UNION_LOWER;
+		ud = NULL;
+	}
+	spin_unlock(&dentry->d_lock);
+	union_dir_free(ud);
+}
+
 /*
  * @dentry, negative on the top layer, shows the lower non-directory
  * @lower: keep it there, so that the next walks through the name step
@@ -85,17 +99,9 @@ void union_cache_lower(struct dentry *dentry, const struct path *lower)
 	ud = union_dir_alloc(1);
 	if (!ud)
 		return;
-	ud->shows_lower = true;
 	ud->layers[0] = *lower;
 	path_get(lower);
-	spin_lock(&dentry->d_lock);
-	if (d_is_negative(dentry) && !d_is_union_whiteout(dentry) &&
-	    !cmpxchg(&dentry->d_union_dir, NULL, ud)) {
-		dentry->d_flags |= DCACHE_UNION_LOWER;
-		ud = NULL;
-	}
-	spin_unlock(&dentry->d_lock);
-	union_dir_free(ud);
+	union_cache_shown(dentry, ud);
 }
 
 /*
@@ -105,16 +111,8 @@ void union_cache_lower(struct dentry *dentry, const struct path *lower)
  */
 void union_cache_merged(struct dentry *dentry, struct union_dir *ud)
 {
-	ud->shows_lower = true;
 	ud->merges_below = true;
-	spin_lock(&dentry->d_lock);
-	if (d_is_negative(dentry) && !d_is_union_whiteout(dentry) &&
-	    !cmpxchg(&dentry->d_union_dir, NULL, ud)) {
-		dentry->d_flags |= DCACHE_UNION_LOWER;
-		ud = NULL;
-	}
-	spin_unlock(&dentry->d_lock);
-	union_dir_free(ud);
+	union_cache_shown(dentry, ud);
 }
 
 /*
