@@ -92,7 +92,7 @@ $(BUILD)/bin/union-asyncread: tools/testing/union/asyncread.c
 # each lower, not every pair, and the longest take their shorter runs
 # (PAIRS=cover QUICK=1, see tools/testing/union/run); make test-full runs
 # the whole matrix at full length.
-test: all check build-nounion test-backport
+test: all build-nounion test-backport check
 	tools/testing/union/crash/crash.py --rounds $(TEST_CRASH_ROUNDS)
 	tools/testing/union/livecd/run.sh test
 	PAIRS=cover QUICK=1 tools/testing/union/run -j $(JOBS) $(TESTS)

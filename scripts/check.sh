@@ -5,7 +5,9 @@
 #     on every new file the series lists (run from build/src, so that
 #     checkpatch sees the kernel tree);
 #  2. sparse (make C=2) on the objects of our C files, in the main UML
-#     build directory (build/uml; already built by make kernel).
+#     build directory (build/uml; already built by make kernel), or in
+#     the 6.12 backport's (build/6.12/uml) when the sparse installed is
+#     too old for mainline, which the kernel then silently skips.
 #     SPARSE_OBJS="fs/union/copyup.o fs/namei.o" chooses them; by default they are
 #     the .c files the series adds or changes.  A warning fails the check
 #     when it is in a file the series adds, or on a line the series adds to
@@ -65,27 +67,36 @@ echo "  CHECK   checkpatch --strict: $ncp patches and new files"
 
 # --- sparse ----------------------------------------------------------------
 command -v sparse >/dev/null || die "sparse missing (make deps)"
-changed=$(git -C "$src" diff --name-only base 2>/dev/null)
-objs=${SPARSE_OBJS:-$(printf '%s\n' $newfiles $changed | grep '\.c$' |
-	grep -v '^tools/\|^scripts/\|^arch/[^u]' | sed 's/\.c$/.o/' | sort -u)}
-objs=$(echo $objs)
 
-if [ -z "$objs" ]; then
-	echo "  CHECK   sparse: no C files in the series"
-else
-	[ -e "$out/.config" ] || die "$out is not configured: run make kernel first"
+# sparse_tree SRC OUT: sparse on our objects of the tree SRC, built in OUT;
+# sets nw (warnings of ours) and failed, and returns 3 when the kernel
+# refuses the checker (too old for it: scripts/checker-valid.sh).
+sparse_tree() {
+	local tsrc=$1 tout=$2 changed objs log ours mrc cc line loc file mine
+	changed=$(git -C "$tsrc" diff --name-only base 2>/dev/null)
+	objs=${SPARSE_OBJS:-$(printf '%s\n' $newfiles $changed | grep '\.c$' |
+		grep -v '^tools/\|^scripts/\|^arch/[^u]' | sed 's/\.c$/.o/' | sort -u)}
+	objs=$(echo $objs)
+	nw=0
+	if [ -z "$objs" ]; then
+		echo "  CHECK   sparse: no C files in the series"
+		return 0
+	fi
+	[ -e "$tout/.config" ] || die "$tout is not configured: run make kernel first"
 	log=$build/sparse.log
 	cc="ccache gcc"
 	command -v ccache >/dev/null || cc=gcc
-	make -s -C "$src" O="$out" ARCH=um CC="$cc" HOSTCC="$cc" C=2 \
+	make -s -C "$tsrc" O="$tout" ARCH=um CC="$cc" HOSTCC="$cc" C=2 \
 		CHECK=sparse -j"$(nproc)" $objs > "$log" 2>&1
 	mrc=$?
+	grep -q "C=2 specified, but sparse is not available or not up to date" \
+		"$log" && return 3
 
 	# Lines the series adds to existing files, as "file:line".
 	ours=$build/sparse.ours
 	for f in $changed; do
 		case " $newfiles " in *" $f "*) continue ;; esac
-		git -C "$src" diff -U0 base -- "$f" |
+		git -C "$tsrc" diff -U0 base -- "$f" |
 			sed -n 's/^@@ -[0-9,]* +\([0-9]*\)\(,\([0-9]*\)\)\{0,1\} @@.*/\1 \3/p' |
 			while read -r start count; do
 				count=${count:-1}
@@ -96,17 +107,24 @@ else
 	done > "$ours"
 
 	# Sparse and gcc print paths relative to the source or output tree.
-	nw=0
 	while IFS= read -r line; do
 		loc=$(echo "$line" | sed -n 's/^\([^: ]*\):\([0-9]*\):[0-9]*: \(warning\|error\).*/\1:\2/p')
 		[ -n "$loc" ] || continue
 		file=${loc%:*}
-		file=${file#"$src"/}
+		file=${file#"$tsrc"/}
 		file=${file#../src/}
 		file=${file#./}
 		mine=0
 		case " $(echo $newfiles) " in *" $file "*) mine=1 ;; esac
 		[ $mine = 1 ] || grep -qx "$file:${loc##*:}" "$ours" && mine=1
+		case $line in
+		*"context imbalance in 'union_merged_isolate'"*)
+			# A trylock through spinlock_t's inline wrapper loses
+			# its condition for sparse: fs/dcache.c's
+			# dentry_lru_isolate() gets the same warning.
+			echo "sparse: known false positive: ${line##*: }"
+			mine=0 ;;
+		esac
 		if [ $mine = 1 ]; then
 			echo "sparse: $line"
 			nw=$((nw + 1))
@@ -118,7 +136,23 @@ else
 		failed=1
 	fi
 	[ "$nw" = 0 ] || failed=1
-	echo "  CHECK   sparse: $objs: $nw warnings of ours (all output: $log)"
+	echo "  CHECK   sparse (${tsrc#"$top"/}): $objs: $nw warnings of ours (all output: $log)"
+}
+
+sparse_tree "$src" "$out"
+if [ $? = 3 ]; then
+	# Debian 12's sparse (0.6.4) cannot parse mainline since Linux 6.13
+	# (__typeof_unqual__), and the kernel then checks nothing.  The
+	# backport's tree has the same new files and the same hooks.
+	bsrc=$build/6.12/src bout=$build/6.12/uml
+	echo "  CHECK   sparse $(sparse --version) is too old for Linux $KERNEL: checking the 6.12 backport's tree"
+	if [ "$KERNEL" = 6.12 ] || [ ! -e "$bout/.config" ]; then
+		echo "sparse: nothing checked: build the 6.12 backport first (make KERNEL=6.12 kernel)"
+		failed=1
+	else
+		sparse_tree "$bsrc" "$bout"
+		[ $? != 3 ] || { echo "sparse: the 6.12 tree refuses it too"; failed=1; }
+	fi
 fi
 
 exit $failed
