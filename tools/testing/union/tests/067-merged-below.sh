@@ -3,13 +3,13 @@
 # merge: a directory that two lowers hold (and directories nested in it
 # that both hold again) is served from below with the stack of both, not
 # copied up by a lookup.  find, ls -lR, cat and stat, as root and as
-# another user, leave the top layer as it was, also read-only or out of
-# inodes; the listings merge both layers (a whiteout in the upper lower
-# hides the name below); st_nlink counts the merged subdirectories; d_ino
-# matches st_ino; "..", getcwd() and realpath name the union's paths.  A
-# change deep inside makes the chain on the top layer first, from a path
-# or from a working directory taken before; a file linked to a copy shows
-# the copy; a user who may not make a change makes no copy.
+# another user, leave the top layer as it was, also read-only, frozen or
+# out of inodes; the listings merge both layers (a whiteout in the upper
+# lower hides the name below); st_nlink counts the merged subdirectories;
+# d_ino matches st_ino; "..", getcwd() and realpath name the union's
+# paths.  A change deep inside makes the chain on the top layer first,
+# from a path or from a working directory taken before; a file linked to
+# a copy shows the copy; a user who may not make a change makes no copy.
 # uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
@@ -21,7 +21,7 @@ echo Y > $P
 # L2, the bottom; L1, an ext2 image made as the upper of a union over a
 # copy of L2, so that it holds a whiteout and an opaque directory.
 l2=$T/l2
-for t in m full ro x; do
+for t in m full ro x fz; do
 	mkdir -p "$l2/$t/both/deep" "$l2/$t/sub2/in" "$l2/$t/op"
 	echo "l2 $t/only2" > "$l2/$t/only2"
 	echo "l2 $t/both/x2" > "$l2/$t/both/x2"
@@ -46,7 +46,7 @@ B=$T/l1build
 t_mount -t ext2 -o ro "$l2dev" "$B"
 t_mount -t ext2 -o union "$l1dev" "$B"
 is_union "$B" || bail_out "building L1: no union at $B"
-for t in m full ro x; do
+for t in m full ro x fz; do
 	echo "l1 $t/only1" > "$B/$t/only1" &&
 	echo "l1 $t/both/x1" > "$B/$t/both/x1" &&
 	echo "l1 $t/both/deep/y1" > "$B/$t/both/deep/y1" &&
@@ -186,6 +186,15 @@ if [ "$UPPER" = tmpfs ]; then
 	assert_errno ENOSPC mkdir "$U/full/both/deep/new"
 	check "the top layer takes inodes again" \
 		mount -o remount,nr_inodes=10000 "$U"
+fi
+# A frozen top layer: reads go on, and nothing waits for the thaw (a
+# timeout bounds the wait a write on the top layer would make).
+if fsfreeze --freeze "$U" 2> /dev/null; then
+	got=$(timeout 60 find "$U/fz" -type f -exec cat {} + | wc -l)
+	fsfreeze --unfreeze "$U"
+	assert_eq "$got" 10 "a frozen top layer: every merged file reads"
+else
+	skip "a frozen top layer: $UPPER cannot be frozen"
 fi
 check "remount read-only" mount -o remount,ro "$U"
 assert_eq "$(readall "$U/ro")" "10 files, 145 bytes" \
