@@ -348,6 +348,17 @@ assert_errno_in() {
 	esac
 }
 
+# top_inodes: the top layer's inodes in use, as statfs() of the union
+# gives them (jffs2 counts none).
+top_inodes() {
+	stat -f -c '%c %d' "$UNION_DIR" | awk '{ print $1 - $2 }'
+}
+
+# readall DIR: every file under DIR read, as "N files, M bytes".
+readall() {
+	find "$1" -type f -exec cat {} + | wc -lc | awk '{ print $1 " files, " $2 " bytes" }'
+}
+
 # tree_dump ROOT: every name below ROOT, sorted, with its type and link
 # count; for non-directories also the size and which names share an inode
 # (each shows the first name, in sorted order, of its device and inode);

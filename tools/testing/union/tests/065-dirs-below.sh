@@ -52,18 +52,13 @@ touch -d @1000000000 "$src/b/x"
 union_setup "$src"
 U=$UNION_DIR
 
-# used: the top layer's inodes in use, as statfs() of the union gives them.
-used() {
-	stat -f -c '%c %d' "$U" | awk '{ print $1 - $2 }'
-}
-
-before=$(used)
+before=$(top_inodes)
 n=$(find "$U/r" | wc -l)
 assert_eq "$n" 121 "find sees the whole lower tree"
 ls -lR "$U/r" > /dev/null
 cat "$U"/r/d*/f* "$U"/r/d*/sub/g > /dev/null 2>&1
 setpriv --reuid=1000 --regid=1000 --clear-groups find "$U/r" > /dev/null 2>&1
-assert_eq "$(used)" "$before" "reading the tree leaves the top layer as it was"
+assert_eq "$(top_inodes)" "$before" "reading the tree leaves the top layer as it was"
 assert_eq "$(cat "$U/r/d7/sub/g")" "r/d7/sub/g" "a file two directories down reads"
 
 # What a directory served from below reports.
@@ -77,7 +72,7 @@ assert_eq "$($VIEWS openat2 "$U" r/d3/sub/../f1 xdev)" r/d3/f1 \
 	"RESOLVE_NO_XDEV through it"
 assert_eq "$($VIEWS openat2 "$U/r/d3" sub/../../d4/f1 beneath)" EXDEV \
 	"RESOLVE_BENEATH stops at ..: the directory is the root"
-assert_eq "$(used)" "$before" "none of that wrote to the top layer"
+assert_eq "$(top_inodes)" "$before" "none of that wrote to the top layer"
 
 # ".." of a directory served from below is the union's directory above.
 echo new > "$U/a/new"
@@ -145,7 +140,7 @@ check_fails "a 700 lower directory stays closed" \
 as1000() {
 	setpriv --reuid=1000 --regid=1000 --clear-groups "$@"
 }
-before=$(used)
+before=$(top_inodes)
 SYSOP="as1000 union-sysop"
 assert_errno EACCES open "$U/r/d11/f1" wronly
 assert_errno EACCES open "$U/r/d11/sub/g" rdwr,trunc
@@ -170,7 +165,7 @@ assert_eq "$out" EPERM "fchmod() of a lower directory by another user"
 assert_errno EISDIR truncate "$U/r/d11/sub" 0
 assert_errno EISDIR open "$U/r/d11/sub" wronly
 check "mkdir -p of directories that exist" mkdir -p "$U/r/d16/sub"
-assert_eq "$(used)" "$before" "changes refused made no copies"
+assert_eq "$(top_inodes)" "$before" "changes refused made no copies"
 
 # statfs() of a directory served from below is the union's.
 assert_eq "$(stat -f -c '%T %i %l' "$U/r/d12")" \
@@ -233,16 +228,11 @@ out=$($PYTHON - "$U/r/d15" <<-'EOF'
 )
 assert_eq "$out" "ok ok ok EXDEV" "RESOLVE_BENEATH follows the directory's copy"
 
-# readall DIR: every file under DIR read, as "N files, M bytes".
-readall() {
-	find "$1" -type f -exec cat {} + | wc -lc | awk '{ print $1 " files, " $2 " bytes" }'
-}
-
 # A top layer out of inodes: reads of a tree never read before go on,
 # only changes fail.
 if [ "$UPPER" = tmpfs ]; then
 	check "the top layer takes no more inodes" \
-		mount -o remount,nr_inodes="$(used)" "$U"
+		mount -o remount,nr_inodes="$(top_inodes)" "$U"
 	assert_eq "$(readall "$U/full")" "20 files, 242 bytes" \
 		"a full top layer: every lower file reads"
 	assert_errno ENOSPC mkdir "$U/full/d2/sub/new"

@@ -62,11 +62,7 @@ fsck_at_end ext2 "$T/l1.img"
 union_setup "ext2:$T/l1.img" "$l2"
 U=$UNION_DIR
 
-used() {
-	stat -f -c '%c %d' "$U" | awk '{ print $1 - $2 }'
-}
-
-before=$(used)
+before=$(top_inodes)
 assert_dir_list "$U/m" "both link1 only1 only2 op shared sub1 sub2" \
 	"the merged directory lists both layers, not the whited-out name"
 assert_dir_list "$U/m/both" "deep link2 x1 x2" "a nested merged directory"
@@ -82,7 +78,7 @@ assert_eq "$n" 19 "find sees the merged tree"
 ls -lR "$U" > /dev/null
 setpriv --reuid=1000 --regid=1000 --clear-groups find "$U/m" > /dev/null 2>&1
 setpriv --reuid=1000 --regid=1000 --clear-groups cat "$U"/m/*/* > /dev/null 2>&1
-assert_eq "$(used)" "$before" "reading merged directories leaves the top layer as it was"
+assert_eq "$(top_inodes)" "$before" "reading merged directories leaves the top layer as it was"
 
 # What a merged directory served from below reports.
 assert_eq "$(stat -c %h "$U/m")" 6 "st_nlink: two and one per merged subdirectory"
@@ -136,7 +132,7 @@ out=$($PYTHON - "$U/m" <<-'EOF'
 assert_eq "$out" ok "seekdir() back to a telldir() offset"
 assert_eq "$(cd "$U/m/both" && ls -a | tr '\n' ' ')" ". .. deep link2 x1 x2 " \
 	"a listing from the working directory"
-assert_eq "$(used)" "$before" "none of that wrote to the top layer"
+assert_eq "$(top_inodes)" "$before" "none of that wrote to the top layer"
 
 # A user who may not change the directory makes no copy, and gets what a
 # plain filesystem answers first.
@@ -152,13 +148,13 @@ assert_errno EEXIST open "$U/m/both/deep/y2" wronly,creat,excl
 assert_errno ENOENT unlink "$U/m/both/nothing"
 assert_errno EPERM chmod "$U/m/both" 700
 SYSOP=union-sysop
-assert_eq "$(used)" "$before" "refused changes make no copy"
+assert_eq "$(top_inodes)" "$before" "refused changes make no copy"
 
 # A change deep inside makes the chain: m, m/both, m/both/deep, the file.
 echo new > "$U/m/both/deep/new" || not_ok "create in a nested merged directory"
 # jffs2 counts no inodes in statfs().
 [ "$UPPER" = jffs2 ] ||
-	assert_eq "$(used)" "$((before + 4))" "the chain and the file are on the top layer"
+	assert_eq "$(top_inodes)" "$((before + 4))" "the chain and the file are on the top layer"
 assert_dir_list "$U/m/both/deep" "new y1 y2" "the copy merges as before"
 assert_dir_list "$U/m" "both link1 only1 only2 op shared sub1 sub2" "and its parent"
 assert_eq "$(stat -c %h "$U/m")" 6 "st_nlink of the copy"
@@ -175,12 +171,9 @@ assert_eq "$(cat "$U/m/both/link2")" "l2-link
 more" "a file linked to a copy"
 
 # The same reads with the top layer out of inodes, then read-only.
-readall() {
-	find "$1" -type f -exec cat {} + | wc -lc | awk '{ print $1 " files, " $2 " bytes" }'
-}
 if [ "$UPPER" = tmpfs ]; then
 	check "the top layer takes no more inodes" \
-		mount -o remount,nr_inodes="$(used)" "$U"
+		mount -o remount,nr_inodes="$(top_inodes)" "$U"
 	assert_eq "$(readall "$U/full")" "10 files, 165 bytes" \
 		"a full top layer: every merged file reads"
 	assert_errno ENOSPC mkdir "$U/full/both/deep/new"
