@@ -15,6 +15,7 @@
 #include <linux/fs.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
+#include <linux/security.h>
 #include <linux/union.h>
 
 #include "../internal.h"
@@ -172,9 +173,30 @@ static int union_may_delete(struct mnt_idmap *idmap, struct inode *dir,
 	if (err)
 		return err;
 	if (IS_APPEND(dir) || check_sticky(idmap, dir, victim) ||
-	    IS_APPEND(victim) || IS_IMMUTABLE(victim))
+	    IS_APPEND(victim) || IS_IMMUTABLE(victim) ||
+	    HAS_UNMAPPED_ID(idmap, victim))
 		return -EPERM;
 	return 0;
+}
+
+/*
+ * The security modules' say on removing @victim, @dentry of @parent or
+ * found below it: vfs_unlink() and vfs_rmdir() would ask them, but a
+ * lower file is whited out without either, and a directory is copied up
+ * or completed before.  The path hooks get the union's name, the inode
+ * hooks the object itself (a lower one's label is the one the union
+ * shows).
+ */
+static int union_may_remove(const struct path *parent, struct dentry *dentry,
+			    struct dentry *victim)
+{
+	struct inode *dir = d_inode(parent->dentry);
+
+	if (d_is_dir(victim))
+		return security_path_rmdir(parent, dentry) ?:
+		       security_inode_rmdir(dir, victim);
+	return security_path_unlink(parent, dentry) ?:
+	       security_inode_unlink(dir, victim);
 }
 
 /*
@@ -206,7 +228,8 @@ int union_unlink(const struct path *parent, const struct qstr *name,
 		err = -ENOTDIR;
 	else
 		err = union_may_delete(mnt_idmap(parent->mnt), dir,
-				       d_inode(found.dentry));
+				       d_inode(found.dentry)) ?:
+		      union_may_remove(parent, dentry, found.dentry);
 	/*
 	 * A file with other names below: those stay, one link fewer.  Only
 	 * its copy can count that: copy it up, then unlink the copy.
@@ -248,7 +271,7 @@ unsigned int union_dirop_flags(const struct path *parent,
 int union_rmdir(const struct path *parent, const struct qstr *name,
 		struct dentry **dentryp, bool *whiteout)
 {
-	struct dentry *dentry = *dentryp;
+	struct dentry *dentry = *dentryp, *target;
 	struct path found, lower, victim;
 	int err;
 
@@ -259,11 +282,12 @@ int union_rmdir(const struct path *parent, const struct qstr *name,
 	 * Copying the victim up and completing it write to the top layer:
 	 * only for a caller who may remove it.
 	 */
-	if (d_is_positive(dentry) || found.dentry)
+	target = d_is_positive(dentry) ? dentry : found.dentry;
+	if (target)
 		err = union_may_delete(mnt_idmap(parent->mnt),
-				       d_inode(parent->dentry),
-				       d_inode(d_is_positive(dentry) ? dentry :
-					       found.dentry));
+				       d_inode(parent->dentry), d_inode(target));
+	if (found.dentry && !err && d_is_dir(target))
+		err = union_may_remove(parent, dentry, target);
 	if (found.dentry) {
 		*whiteout = true;
 		path_put(&found);

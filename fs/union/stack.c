@@ -145,6 +145,33 @@ void d_union_set_resolved(struct dentry *dentry)
 	spin_unlock(&dentry->d_lock);
 }
 
+/**
+ * union_dir_lower_inode - a lower directory that a union's directory merges
+ * @dentry: a directory, held by the caller
+ * @i: which one, from 0, topmost first
+ *
+ * For a security module that keeps its rules by inode (Landlock): a rule
+ * given on a directory that lower layers served is on a lower layer's
+ * inode, and stays the directory's once it is copied up; the lower
+ * directories of a renamed directory follow it.  Under rcu_read_lock(): a
+ * stack replaced meanwhile (union_dir_publish()) is freed after a grace
+ * period.
+ *
+ * Return: the inode, or NULL when @dentry merges fewer than @i + 1.
+ */
+struct inode *__union_dir_lower_inode(const struct dentry *dentry,
+				      unsigned int i)
+{
+	const struct union_dir *ud = READ_ONCE(dentry->d_union_dir);
+	const struct dentry *lower;
+
+	if (!ud || i >= ud->count || !d_is_dir(dentry))
+		return NULL;
+	lower = ud->layers[i].dentry;
+	/* A file the name showed before a directory was made there. */
+	return d_is_dir(lower) ? d_inode_rcu(lower) : NULL;
+}
+
 /* The union's own work: with its creator's credentials, and quiet. */
 const struct cred *union_override_creds(struct super_block *sb)
 {

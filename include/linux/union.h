@@ -93,6 +93,42 @@ static inline bool dir_emit_whiteout(struct dir_context *ctx,
 }
 #endif
 
+/*
+ * For a security module that keeps its rules by inode (Landlock): the
+ * lower objects whose rules are those of a union's object.
+ */
+#ifdef CONFIG_UNION_MOUNT
+struct inode *__union_dir_lower_inode(const struct dentry *dentry,
+				      unsigned int i);
+struct inode *__union_origin_inode(struct dentry *dentry);
+
+static inline struct inode *union_dir_lower_inode(const struct dentry *dentry,
+						  unsigned int i)
+{
+	if (likely(!(dentry->d_sb->s_iflags & SB_I_UNION_UPPER)))
+		return NULL;
+	return __union_dir_lower_inode(dentry, i);
+}
+
+static inline struct inode *union_origin_inode(struct dentry *dentry)
+{
+	if (likely(!(dentry->d_sb->s_iflags & SB_I_UNION_UPPER)))
+		return NULL;
+	return __union_origin_inode(dentry);
+}
+#else
+static inline struct inode *union_dir_lower_inode(const struct dentry *dentry,
+						  unsigned int i)
+{
+	return NULL;
+}
+
+static inline struct inode *union_origin_inode(struct dentry *dentry)
+{
+	return NULL;
+}
+#endif
+
 #ifdef CONFIG_UNION_MOUNT
 bool union_fsid_is(struct super_block *top, const __kernel_fsid_t *fsid);
 struct super_block *union_view_top(const struct vfsmount *mnt);
