@@ -200,6 +200,20 @@ static int union_may_remove(const struct path *parent, struct dentry *dentry,
 }
 
 /*
+ * May rename() replace (or, with @exchange, move) @victim, found below
+ * @target (negative) of @parent?  vfs_rename() sees only the negative
+ * dentry, and would check nothing of what it replaces: the sticky bit,
+ * the victim's flags, the security modules' say on removing it.
+ */
+static int union_may_replace(const struct path *parent, struct dentry *target,
+			     struct dentry *victim, bool exchange)
+{
+	return union_may_delete(mnt_idmap(parent->mnt), d_inode(parent->dentry),
+				d_inode(victim)) ?:
+	       (exchange ? 0 : union_may_remove(parent, target, victim));
+}
+
+/*
  * unlink() in a union directory.  Returns 0 or a negative errno, and in
  * *@next what the caller does next: UNION_UNLINK_DONE, nothing (the
  * victim lived below and has been whited out); UNION_UNLINK_COPYUP, copy
@@ -386,17 +400,17 @@ int union_rename_target(const struct path *parent,
 			/* A file with other names below: its copy counts them. */
 			if (d_is_dir(source) && !exchange)
 				err = -ENOTDIR;
-			else if (exchange || union_linked(&found))
-				err = union_may_delete(mnt_idmap(parent->mnt),
-						       dir, d_inode(found.dentry));
+			else
+				err = union_may_replace(parent, target,
+							found.dentry, exchange);
 			*copyup = !err && (exchange || union_linked(&found));
 		} else if (!d_is_dir(source) && !exchange) {
 			err = -EISDIR;
 		} else {
 			/* Its copy-up writes: only for a caller who may replace it. */
 			below_dir = true;
-			err = union_may_delete(mnt_idmap(parent->mnt), dir,
-					       d_inode(found.dentry));
+			err = union_may_replace(parent, target, found.dentry,
+						exchange);
 		}
 		path_put(&found);
 		if (!below_dir || err)

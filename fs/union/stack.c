@@ -146,7 +146,7 @@ void d_union_set_resolved(struct dentry *dentry)
 }
 
 /**
- * union_dir_lower_inode - a lower directory that a union's directory merges
+ * __union_dir_lower_inode - a lower directory that a union's directory merges
  * @dentry: a directory, held by the caller
  * @i: which one, from 0, topmost first
  *

@@ -2,12 +2,14 @@
 # A Landlock domain judges changes to lower objects as it judges them on a
 # plain filesystem.  With removing, making, writing, truncating and
 # reparenting allowed beneath one lower directory and writing to one lower
-# file, each change (unlink, rmdir, rename within and across directories,
-# link, truncate, open for writing, mkdir, mknod, symlink) must give the
+# file, and making files alone in a third, each change (unlink, rmdir,
+# rename within and across directories and over a lower file, link,
+# truncate, open for writing, mkdir, mknod, symlink) must give the
 # answer the same domain gives on a plain tmpfs copy of the tree, and
 # leave the same tree.  Before the fix:
 # - unlink() of a lower file whited it out without asking the security
-#   modules: a domain that forbade removing files could remove lower ones;
+#   modules: a domain that forbade removing files could remove lower ones,
+#   and a rename over a lower file did not ask about removing it;
 # - a rule given on a directory or file that was still below stayed on the
 #   lower inode when the change copied it up, and the allowed changes
 #   beneath it were refused.
@@ -17,9 +19,10 @@
 
 src=$T/src
 ref=$T/ref
-mkdir -p "$src/in/sub" "$src/in/empty" "$src/out/sub" "$src/out/empty"
-for f in in/a in/b in/c in/sub/f out/d out/e out/f out/g out/h out/i out/j \
-	out/sub/f; do
+mkdir -p "$src/in/sub" "$src/in/empty" "$src/out/sub" "$src/out/empty" \
+	"$src/mk"
+for f in in/a in/b in/c in/r in/sub/f out/d out/e out/f out/g out/h out/i \
+	out/j out/sub/f mk/v; do
 	printf 'lower data of %s\n' "$f" > "$src/$f"
 done
 union_setup "$src"
@@ -45,7 +48,8 @@ changes() {
 	    sys.exit("landlock_create_ruleset: %s"
 	             % os.strerror(ctypes.get_errno()))
 	for path, allowed in (("in", handled),
-	                      ("out/j", WRITE_FILE | TRUNCATE)):
+	                      ("out/j", WRITE_FILE | TRUNCATE),
+	                      ("mk", MAKE_REG | REFER)):
 	    fd = os.open(root + "/" + path, os.O_PATH)
 	    rule = ctypes.create_string_buffer(struct.pack("=Qi", allowed, fd))
 	    if libc.syscall(SYS_ADD, rs, 1, rule, 0) < 0:
@@ -81,6 +85,8 @@ changes() {
 	    ("symlink out/sym", os.symlink, "d", "out/sym"),
 	    ("open in/c for writing", write, "in/c"),
 	    ("truncate in/c", os.truncate, "in/c", 3),
+	    ("rename in/r over mk/v", os.rename, "in/r", "mk/v"),
+	    ("rename in/r mk/new", os.rename, "in/r", "mk/new"),
 	    ("open out/j for writing", write, "out/j"),
 	    ("truncate out/j", os.truncate, "out/j", 2),
 	]
@@ -101,6 +107,10 @@ if ! grep -q ' ok$' <<< "$want" || ! grep -q ' EACCES$' <<< "$want" ||
 	not_ok "the plain file system allows some changes and refuses some"
 	diag "$want"
 fi
+for refused in "unlink out/d" "rename in/r over mk/v"; do
+	grep -qx "$refused EACCES" <<< "$want" ||
+		not_ok "the plain file system refuses $refused"
+done
 assert_same_tree "$U" "$ref" "the refused changes left the tree as on a plain file system"
 assert_layer out/d lower "a refused unlink left out/d below"
 
