@@ -509,6 +509,7 @@ int union_getattr_file(const struct path *path, struct kstat *stat);
 /* fs/union/dirops.c */
 int union_may_create(const struct path *parent, const struct qstr *name,
 		     struct dentry *dentry);
+int union_dir_flags_check(const struct dentry *dir, bool removal);
 int union_whiteout(const struct path *parent, const struct qstr *name);
 int union_rename_whiteout(struct renamedata *rd,
 			  const struct path *old_parent,

@@ -31,18 +31,46 @@ int union_may_create(const struct path *parent, const struct qstr *name,
 	struct path found;
 	int err;
 
-	if (!ud || union_resolved(dentry) || d_is_union_whiteout(dentry))
+	if (!ud)
 		return 0;
-	err = union_find_lower(parent->dentry, ud, name, d_is_fallthru(dentry),
-			       &found, NULL);
-	if (err)
-		return err;
-	if (found.dentry) {
-		path_put(&found);
-		return -EEXIST;
+	if (!union_resolved(dentry) && !d_is_union_whiteout(dentry)) {
+		err = union_find_lower(parent->dentry, ud, name,
+				       d_is_fallthru(dentry), &found, NULL);
+		if (err)
+			return err;
+		if (found.dentry) {
+			path_put(&found);
+			return -EEXIST;
+		}
+		d_union_set_resolved(dentry);
 	}
-	d_union_set_resolved(dentry);
-	return 0;
+	return union_dir_flags_check(parent->dentry, false);
+}
+
+/**
+ * union_dir_flags_check - the flags of a union directory's lower directory
+ * @dir: a union directory on the top layer
+ * @removal: whether a name goes from it (unlink, rmdir, rename away or
+ *	     over a name), or only comes into it
+ *
+ * A copy does not carry inode flags, and a union directory on the top
+ * layer has those of the topmost lower directory it merges, as it has its
+ * owner and mode: no name goes from an append-only or immutable one, and
+ * none comes into an immutable one.
+ *
+ * Return: 0, or -EPERM.
+ */
+int union_dir_flags_check(const struct dentry *dir, bool removal)
+{
+	struct inode *lower;
+	int err = 0;
+
+	rcu_read_lock();
+	lower = union_dir_lower_inode(dir, 0);
+	if (lower && (IS_IMMUTABLE(lower) || (removal && IS_APPEND(lower))))
+		err = -EPERM;
+	rcu_read_unlock();
+	return err;
 }
 
 /* Is @name of @parent (locked) visible below the top layer? */
@@ -208,7 +236,8 @@ static int union_may_remove(const struct path *parent, struct dentry *dentry,
 static int union_may_replace(const struct path *parent, struct dentry *target,
 			     struct dentry *victim, bool exchange)
 {
-	return union_may_delete(mnt_idmap(parent->mnt), d_inode(parent->dentry),
+	return union_dir_flags_check(parent->dentry, true) ?:
+	       union_may_delete(mnt_idmap(parent->mnt), d_inode(parent->dentry),
 				d_inode(victim)) ?:
 	       (exchange ? 0 : union_may_remove(parent, target, victim));
 }
@@ -229,13 +258,15 @@ int union_unlink(const struct path *parent, const struct qstr *name,
 	int err;
 
 	err = union_lower_visible(parent, name, dentry, &found);
-	if (err || !found.dentry)
+	if (err)
 		return err;
+	if (d_is_positive(dentry) || found.dentry)
+		err = union_dir_flags_check(parent->dentry, true);
+	if (err || !found.dentry)
+		goto out;
 	*whiteout = true;
-	if (d_is_positive(dentry)) {
-		path_put(&found);
-		return 0;
-	}
+	if (d_is_positive(dentry))
+		goto out;
 	if (d_is_dir(found.dentry))
 		err = -EISDIR;
 	else if (name->name[name->len])
@@ -298,7 +329,8 @@ int union_rmdir(const struct path *parent, const struct qstr *name,
 	 */
 	target = d_is_positive(dentry) ? dentry : found.dentry;
 	if (target)
-		err = union_may_delete(mnt_idmap(parent->mnt),
+		err = union_dir_flags_check(parent->dentry, true) ?:
+		      union_may_delete(mnt_idmap(parent->mnt),
 				       d_inode(parent->dentry), d_inode(target));
 	if (found.dentry && !err && d_is_dir(target))
 		err = union_may_remove(parent, dentry, target);
@@ -342,6 +374,12 @@ int union_rename_source(const struct path *parent,
 	err = union_lower_visible(parent, name, dentry, &found);
 	if (err)
 		return err;
+	if (d_is_positive(dentry) || found.dentry)
+		err = union_dir_flags_check(parent->dentry, true);
+	if (err) {
+		path_put(&found);
+		return err;
+	}
 	if (found.dentry) {
 		*whiteout = true;
 		/* Its copy-up writes: only for a caller who may move it. */
@@ -388,6 +426,9 @@ int union_rename_target(const struct path *parent,
 	int err;
 
 	*copyup = false;
+	err = union_dir_flags_check(parent->dentry, d_is_positive(target));
+	if (err)
+		return err;
 	if (d_is_negative(target)) {
 		err = union_lower_visible(parent, name, target, &found);
 		if (err || !found.dentry)

@@ -4,20 +4,25 @@
 # neither remove nor rename over another user's file; a file with the
 # append-only or immutable flag can be neither removed, renamed, linked
 # nor replaced by a rename, and only an immutable one refuses even the
-# times it is touched to.  Each call must answer as it does on a plain
-# tmpfs copy of the tree with the same flags, and leave the same tree.
-# Before the fix, rename() over a lower file checked nothing of the file
-# it replaced: any user replaced another's file in a sticky directory
-# (a LiveCD's /tmp), and an append-only or immutable file was replaced.
+# times it is touched to.  A lower directory's flags hold once it is
+# copied up: no name goes from an append-only one, none comes into or
+# goes from an immutable one.  Each call must answer as it does on a
+# plain tmpfs copy of the tree with the same flags, and leave the same
+# tree.  Before the fixes, rename() over a lower file checked nothing of
+# the file it replaced: any user replaced another's file in a sticky
+# directory (a LiveCD's /tmp), and an append-only or immutable file was
+# replaced; and a directory's copy, made for the first name created in
+# it or the first file changed in it, lost its flags.
 # uppers: tmpfs ext2 jffs2
 # lowers: ext2
 . "$(dirname "$0")/../lib.sh"
 
 src=$T/src
 ref=$T/ref
-mkdir -p "$src/t" "$src/ia"
+mkdir -p "$src/t" "$src/ia" "$src/ad/sub" "$src/id/sub"
 chmod 01777 "$src/t"
-for f in t/other t/own ia/log ia/imm ia/plain; do
+for f in t/other t/own ia/log ia/imm ia/plain ia/p2 ia/p3 ad/f ad/g id/f \
+	id/g id/sub/h; do
 	printf 'lower data of %s\n' "$f" > "$src/$f"
 done
 chown 1000:1000 "$src/t/other"
@@ -25,13 +30,13 @@ chown 2000:2000 "$src/t/own"
 # The lower layer: ext2, the image made first, then its flags set.
 mk_image ext2 "$src" "$T/lower.img"
 mount_image ext2 "$T/lower.img" "$T/prep" rw
-chattr +a "$T/prep/ia/log" && chattr +i "$T/prep/ia/imm" ||
-	bail_out "chattr on the ext2 lower failed"
+chattr +a "$T/prep/ia/log" "$T/prep/ad" && chattr +i "$T/prep/ia/imm" \
+	"$T/prep/id" || bail_out "chattr on the ext2 lower failed"
 t_umount "$T/prep"
 union_setup "ext2:$T/lower.img"
 U=$UNION_DIR
 plain_copy "$src" "$ref"
-chattr +a "$ref/ia/log" && chattr +i "$ref/ia/imm" ||
+chattr +a "$ref/ia/log" "$ref/ad" && chattr +i "$ref/ia/imm" "$ref/id" ||
 	bail_out "chattr on tmpfs failed"
 chmod 0755 "$T"	# for user 2000
 
@@ -69,10 +74,32 @@ calls() {
 	    ("touch an immutable file", "utime", "ia/imm"),
 	    ("rename over a plain file", "make", "ia/n3", "rename", "ia/n3", "ia/plain"),
 	]
+	# Names go neither from an append-only directory nor into or from
+	# an immutable one; its files and subdirectories change as ever.
+	dirs = [
+	    ("unlink in an append-only directory", "unlink", "ad/f"),
+	    ("create in an append-only directory", "make", "ad/new"),
+	    ("rename in an append-only directory", "rename", "ad/g", "ad/g2"),
+	    ("unlink what was made in it", "unlink", "ad/new"),
+	    ("rename away from it", "rename", "ad/g", "ia/g"),
+	    ("rename into it", "rename", "ia/p2", "ad/p2"),
+	    ("rename over a name in it", "rename", "ia/p3", "ad/f"),
+	    ("create in an immutable directory", "make", "id/new"),
+	    ("append to a file in it", "write", "id/f", os.O_APPEND),
+	    ("create in it after that", "make", "id/new2"),
+	    ("open with O_CREAT in it", "write", "id/new3", os.O_CREAT),
+	    ("mkdir in it", "mkdir", "id/dir"),
+	    ("link into it", "link", "ad/p2", "id/l"),
+	    ("rename into it", "rename", "ad/p2", "id/p2"),
+	    ("unlink in it", "unlink", "id/g"),
+	    ("create in its subdirectory", "make", "id/sub/new"),
+	    ("unlink in its subdirectory", "unlink", "id/sub/h"),
+	]
 	ops = {"make": (make, 1), "unlink": (os.unlink, 1), "rename": (os.rename, 2),
 	       "link": (os.link, 2), "write": (write, 2), "chmod": (os.chmod, 2),
-	       "utime": (os.utime, 1)}
-	for what, *steps in (sticky if sys.argv[2] == "sticky" else flags):
+	       "utime": (os.utime, 1), "mkdir": (os.mkdir, 1)}
+	for what, *steps in {"sticky": sticky, "flags": flags,
+	                     "dirs": dirs}[sys.argv[2]]:
 	    result = "ok"
 	    while steps and result == "ok":
 	        call, n = ops[steps[0]]
@@ -99,8 +126,13 @@ want=$(calls "$ref" flags 2>&1)
 assert_eq "$got" "$want" "on append-only and immutable files, as on a plain file system"
 grep -q ' EPERM$' <<< "$want" && grep -q ' ok$' <<< "$want" ||
 	not_ok "the plain file system refuses some calls and allows some: $want"
-# The flags are the lower files' own: a plain copy has them apart.
-chattr -a "$ref/ia/log" && chattr -i "$ref/ia/imm"
+got=$(calls "$U" dirs 2>&1)
+want=$(calls "$ref" dirs 2>&1)
+assert_eq "$got" "$want" "in append-only and immutable directories, as on a plain file system"
+grep -q ' EPERM$' <<< "$want" && grep -q ' ok$' <<< "$want" ||
+	not_ok "the plain file system refuses some calls and allows some: $want"
+# The flags are the lower objects' own: a plain copy has them apart.
+chattr -a "$ref/ia/log" "$ref/ad" && chattr -i "$ref/ia/imm" "$ref/id"
 assert_same_tree "$U" "$ref" "the refused calls left the tree as on a plain file system"
 assert_layer ia/log lower
 assert_layer ia/imm lower
