@@ -73,6 +73,24 @@ int union_dir_flags_check(const struct dentry *dir, bool removal)
 	return err;
 }
 
+/*
+ * The same flags of @victim itself, a directory on the top layer about to
+ * be removed or moved: may_delete() refuses either for an append-only or
+ * immutable one.
+ */
+static int union_victim_flags_check(const struct dentry *victim)
+{
+	struct inode *lower;
+	int err = 0;
+
+	rcu_read_lock();
+	lower = union_dir_lower_inode(victim, 0);
+	if (lower && (IS_IMMUTABLE(lower) || IS_APPEND(lower)))
+		err = -EPERM;
+	rcu_read_unlock();
+	return err;
+}
+
 /* Is @name of @parent (locked) visible below the top layer? */
 static int union_lower_visible(const struct path *parent,
 			       const struct qstr *name, struct dentry *dentry,
@@ -330,6 +348,7 @@ int union_rmdir(const struct path *parent, const struct qstr *name,
 	target = d_is_positive(dentry) ? dentry : found.dentry;
 	if (target)
 		err = union_dir_flags_check(parent->dentry, true) ?:
+		      union_victim_flags_check(dentry) ?:
 		      union_may_delete(mnt_idmap(parent->mnt),
 				       d_inode(parent->dentry), d_inode(target));
 	if (found.dentry && !err && d_is_dir(target))
@@ -375,7 +394,8 @@ int union_rename_source(const struct path *parent,
 	if (err)
 		return err;
 	if (d_is_positive(dentry) || found.dentry)
-		err = union_dir_flags_check(parent->dentry, true);
+		err = union_dir_flags_check(parent->dentry, true) ?:
+		      union_victim_flags_check(dentry);
 	if (err) {
 		path_put(&found);
 		return err;
@@ -426,7 +446,8 @@ int union_rename_target(const struct path *parent,
 	int err;
 
 	*copyup = false;
-	err = union_dir_flags_check(parent->dentry, d_is_positive(target));
+	err = union_dir_flags_check(parent->dentry, d_is_positive(target)) ?:
+	      union_victim_flags_check(target);
 	if (err)
 		return err;
 	if (d_is_negative(target)) {

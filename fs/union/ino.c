@@ -95,66 +95,25 @@ int union_ino_record(const struct path *lower, struct dentry *copy)
 }
 
 /*
- * Read @dentry's record, on the top layer of the union @um, into @rec:
- * false if it has none that holds for the layers the union has now.
- */
-static bool union_ino_rec_get(struct union_mount *um, struct dentry *dentry,
-			      struct union_ino_rec *rec)
-{
-	ssize_t len;
-
-	if (!um || !(d_inode(dentry)->i_opflags & IOP_XATTR))
-		return false;
-	len = __vfs_getxattr(dentry, d_inode(dentry), UNION_XATTR_INO, rec,
-			     sizeof(*rec));
-	return len == sizeof(*rec) && rec->version == UNION_INO_VERSION &&
-	       rec->layer < um->nr_lowers &&
-	       le32_to_cpu(rec->stamp) == um->stamps[rec->layer] &&
-	       le64_to_cpu(rec->ino) < UNION_BELOW_INO_LAYER;
-}
-
-/*
  * The number that @dentry, on the top layer of the union @sb, shows: its
  * lower object's if it is a copy that has kept it, or 0.
  */
 static u64 union_ino_of(struct super_block *sb, struct dentry *dentry)
 {
+	struct union_mount *um = READ_ONCE(sb->s_union);
 	struct union_ino_rec rec;
+	ssize_t len;
 
-	if (!union_ino_rec_get(READ_ONCE(sb->s_union), dentry, &rec))
+	if (!um || !(d_inode(dentry)->i_opflags & IOP_XATTR))
+		return 0;
+	len = __vfs_getxattr(dentry, d_inode(dentry), UNION_XATTR_INO, &rec,
+			     sizeof(rec));
+	if (len != sizeof(rec) || rec.version != UNION_INO_VERSION ||
+	    rec.layer >= um->nr_lowers ||
+	    le32_to_cpu(rec.stamp) != um->stamps[rec.layer] ||
+	    le64_to_cpu(rec.ino) >= UNION_BELOW_INO_LAYER)
 		return 0;
 	return union_layer_ino(rec.layer, le64_to_cpu(rec.ino));
-}
-
-/**
- * __union_origin_inode - the lower inode that a copy was made of
- * @dentry: a non-directory on a union's top layer
- *
- * For a security module that keeps its rules by inode (Landlock): a rule
- * given on a lower file is on the lower inode, and stays the file's once
- * it is copied up.  Only an inode that is in memory is found, which one
- * with a rule on it is.  Not for directories: their lower directories are
- * on their stacks (union_dir_lower_inode()).
- *
- * Return: the inode, referenced, or NULL.
- */
-struct inode *__union_origin_inode(struct dentry *dentry)
-{
-	/* Its lower mounts stay while its top layer's superblock does. */
-	struct union_mount *um = READ_ONCE(dentry->d_sb->s_union);
-	struct union_ino_rec rec;
-	struct inode *inode;
-
-	if (d_really_is_negative(dentry) || d_is_dir(dentry) ||
-	    !union_ino_rec_get(um, dentry, &rec))
-		return NULL;
-	rcu_read_lock();
-	inode = find_inode_by_ino_rcu(um->lowers[rec.layer]->mnt_sb,
-				      le64_to_cpu(rec.ino));
-	if (inode)
-		inode = igrab(inode);
-	rcu_read_unlock();
-	return inode;
 }
 
 /* The number that @dentry, on a union's top layer, shows. */

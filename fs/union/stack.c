@@ -157,7 +157,8 @@ void d_union_set_resolved(struct dentry *dentry)
  * stack replaced meanwhile (union_dir_publish()) is freed after a grace
  * period.
  *
- * Return: the inode, or NULL when @dentry merges fewer than @i + 1.
+ * Return: the inode, or NULL when @dentry merges fewer than @i + 1
+ * directories, is no directory or is its filesystem's root.
  */
 struct inode *__union_dir_lower_inode(const struct dentry *dentry,
 				      unsigned int i)
@@ -165,7 +166,8 @@ struct inode *__union_dir_lower_inode(const struct dentry *dentry,
 	const struct union_dir *ud = READ_ONCE(dentry->d_union_dir);
 	const struct dentry *lower;
 
-	if (!ud || i >= ud->count || !d_is_dir(dentry))
+	/* The root's lower roots were never served: their rules are not its. */
+	if (!ud || i >= ud->count || !d_is_dir(dentry) || IS_ROOT(dentry))
 		return NULL;
 	lower = ud->layers[i].dentry;
 	/* A file the name showed before a directory was made there. */

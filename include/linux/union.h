@@ -100,7 +100,6 @@ static inline bool dir_emit_whiteout(struct dir_context *ctx,
 #ifdef CONFIG_UNION_MOUNT
 struct inode *__union_dir_lower_inode(const struct dentry *dentry,
 				      unsigned int i);
-struct inode *__union_origin_inode(struct dentry *dentry);
 
 static inline struct inode *union_dir_lower_inode(const struct dentry *dentry,
 						  unsigned int i)
@@ -109,21 +108,9 @@ static inline struct inode *union_dir_lower_inode(const struct dentry *dentry,
 		return NULL;
 	return __union_dir_lower_inode(dentry, i);
 }
-
-static inline struct inode *union_origin_inode(struct dentry *dentry)
-{
-	if (likely(!(dentry->d_sb->s_iflags & SB_I_UNION_UPPER)))
-		return NULL;
-	return __union_origin_inode(dentry);
-}
 #else
 static inline struct inode *union_dir_lower_inode(const struct dentry *dentry,
 						  unsigned int i)
-{
-	return NULL;
-}
-
-static inline struct inode *union_origin_inode(struct dentry *dentry)
 {
 	return NULL;
 }

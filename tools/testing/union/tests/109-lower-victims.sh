@@ -94,6 +94,8 @@ calls() {
 	    ("unlink in it", "unlink", "id/g"),
 	    ("create in its subdirectory", "make", "id/sub/new"),
 	    ("unlink in its subdirectory", "unlink", "id/sub/h"),
+	    ("rename the immutable directory", "rename", "id", "id2"),
+	    ("rename the append-only directory", "rename", "ad", "ad2"),
 	]
 	ops = {"make": (make, 1), "unlink": (os.unlink, 1), "rename": (os.rename, 2),
 	       "link": (os.link, 2), "write": (write, 2), "chmod": (os.chmod, 2),
