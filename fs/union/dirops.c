@@ -56,7 +56,9 @@ int union_may_create(const struct path *parent, const struct qstr *name,
  * A copy does not carry inode flags, and a union directory on the top
  * layer has those of the topmost lower directory it merges, as it has its
  * owner and mode: no name goes from an append-only or immutable one, and
- * none comes into an immutable one.
+ * none comes into an immutable one.  A directory that goes itself (rmdir,
+ * rename) is asked as one a name goes from: may_delete() refuses an
+ * append-only or immutable victim.
  *
  * Return: 0, or -EPERM.
  */
@@ -68,24 +70,6 @@ int union_dir_flags_check(const struct dentry *dir, bool removal)
 	rcu_read_lock();
 	lower = union_dir_lower_inode(dir, 0);
 	if (lower && (IS_IMMUTABLE(lower) || (removal && IS_APPEND(lower))))
-		err = -EPERM;
-	rcu_read_unlock();
-	return err;
-}
-
-/*
- * The same flags of @victim itself, a directory on the top layer about to
- * be removed or moved: may_delete() refuses either for an append-only or
- * immutable one.
- */
-static int union_victim_flags_check(const struct dentry *victim)
-{
-	struct inode *lower;
-	int err = 0;
-
-	rcu_read_lock();
-	lower = union_dir_lower_inode(victim, 0);
-	if (lower && (IS_IMMUTABLE(lower) || IS_APPEND(lower)))
 		err = -EPERM;
 	rcu_read_unlock();
 	return err;
@@ -348,7 +332,7 @@ int union_rmdir(const struct path *parent, const struct qstr *name,
 	target = d_is_positive(dentry) ? dentry : found.dentry;
 	if (target)
 		err = union_dir_flags_check(parent->dentry, true) ?:
-		      union_victim_flags_check(dentry) ?:
+		      union_dir_flags_check(dentry, true) ?:
 		      union_may_delete(mnt_idmap(parent->mnt),
 				       d_inode(parent->dentry), d_inode(target));
 	if (found.dentry && !err && d_is_dir(target))
@@ -395,7 +379,7 @@ int union_rename_source(const struct path *parent,
 		return err;
 	if (d_is_positive(dentry) || found.dentry)
 		err = union_dir_flags_check(parent->dentry, true) ?:
-		      union_victim_flags_check(dentry);
+		      union_dir_flags_check(dentry, true);
 	if (err) {
 		path_put(&found);
 		return err;
@@ -447,7 +431,7 @@ int union_rename_target(const struct path *parent,
 
 	*copyup = false;
 	err = union_dir_flags_check(parent->dentry, d_is_positive(target)) ?:
-	      union_victim_flags_check(target);
+	      union_dir_flags_check(target, true);
 	if (err)
 		return err;
 	if (d_is_negative(target)) {
