@@ -7,6 +7,7 @@
 # first line is booted only.  SERIES_TESTS=0 builds without booting.
 # SERIES_FROM=K checks only the prefixes from patch K on (the earlier
 # ones are applied, not built), after a change to the series' tail.
+# SERIES_TO=K stops after the prefix that ends with patch K.
 # Uses a worktree of build/src (build/series-check/src) and its own output
 # directory (build/series-check/uml); the main build is not touched.
 # ccache makes the rebuilds cheap.  For a quicker check on a small x86_64
@@ -41,6 +42,7 @@ entries() { series_entries; }
 ptests=$PATCHES/prefix-tests
 boot=${SERIES_TESTS:-1}
 from=${SERIES_FROM:-1}
+to=${SERIES_TO:-0}
 [ "${KARCH:-um}" = um ] || boot=0
 # The series' new files that a backport's patch changes are copies in
 # the worktree, as in scripts/prepare-tree.sh.  Those that later patches
@@ -164,6 +166,10 @@ while read -r p _; do
 	l=$(prefix_tests "$p")
 	[ -z "$l" ] || line=$l
 	[ "$k" -ge "$from" ] || continue
+	if [ "$to" -gt 0 ] && [ "$k" -gt "$to" ]; then
+		echo "  SERIES  prefixes $from-$to build, boot and pass their tests"
+		exit
+	fi
 	echo "  SERIES  [$k/$n] $p"
 	build_prefix "$k" "patches 1-$k (up to $p)"
 	[ "$boot" = 0 ] || boot_prefix "$k" "${line:-}"
