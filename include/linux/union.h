@@ -104,7 +104,9 @@ struct inode *__union_dir_lower_inode(const struct dentry *dentry,
 static inline struct inode *union_dir_lower_inode(const struct dentry *dentry,
 						  unsigned int i)
 {
-	if (likely(!(dentry->d_sb->s_iflags & SB_I_UNION_UPPER)))
+	/* Most directories of a filesystem that can be a top have no stack. */
+	if (likely(!(dentry->d_sb->s_iflags & SB_I_UNION_UPPER)) ||
+	    !READ_ONCE(dentry->d_union_dir))
 		return NULL;
 	return __union_dir_lower_inode(dentry, i);
 }
