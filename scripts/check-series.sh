@@ -44,6 +44,9 @@ boot=${SERIES_TESTS:-1}
 from=${SERIES_FROM:-1}
 to=${SERIES_TO:-0}
 [ "${KARCH:-um}" = um ] || boot=0
+# What the prefixes checked were shown to do.
+checked="build, boot and pass their tests"
+[ "$boot" != 0 ] || checked="build"
 # The series' new files that a backport's patch changes are copies in
 # the worktree, as in scripts/prepare-tree.sh.  Those that later patches
 # change by steps are copies too, made by series_first_version() below;
@@ -167,7 +170,7 @@ while read -r p _; do
 	[ -z "$l" ] || line=$l
 	[ "$k" -ge "$from" ] || continue
 	if [ "$to" -gt 0 ] && [ "$k" -gt "$to" ]; then
-		echo "  SERIES  prefixes $from-$to build, boot and pass their tests"
+		echo "  SERIES  prefixes $from-$to $checked"
 		exit
 	fi
 	echo "  SERIES  [$k/$n] $p"
@@ -182,14 +185,10 @@ for f in $(series_new_files); do
 		die "$f: the series' steps do not end at this repository's file"
 done
 if [ "$from" -gt 1 ]; then
-	echo "  SERIES  prefixes $from-$n build, boot and pass their tests"
+	echo "  SERIES  prefixes $from-$n $checked"
 	exit
 fi
 echo "$stamp" > "$cb/.stamp-${KARCH:-um}"
-if [ "$boot" = 0 ]; then
-	echo "  SERIES  all $n prefixes build"
-else
-	echo "  SERIES  all $n prefixes build, boot and pass their tests"
-fi
+echo "  SERIES  all $n prefixes $checked"
 exit
 }
