@@ -291,6 +291,12 @@ void union_cache_lower(struct dentry *dentry, const struct path *lower);
 void union_cache_merged(struct dentry *dentry, struct union_dir *ud);
 void d_union_release(struct dentry *dentry);
 void d_union_set_resolved(struct dentry *dentry);
+int union_build_stack(struct dentry *dentry, struct union_dir *pud,
+		      unsigned int first, const struct qstr *name,
+		      struct path *found);
+int union_merge_below(struct dentry *dentry, struct union_dir *ud,
+		      unsigned int layer, const struct qstr *name,
+		      struct path *found, struct path *lower);
 const struct cred *union_override_creds(struct super_block *sb);
 void union_revert_creds(const struct cred *old);
 void union_save_times(struct inode *inode, struct union_times *times);
@@ -393,6 +399,8 @@ void union_getattr_ino(const struct path *path, struct kstat *stat);
 
 /* fs/union/redirect.c */
 int union_get_redirect(struct dentry *dentry, char **redirect);
+int union_lookup_redirect(const struct path *parent, struct dentry *dentry,
+			  bool *settled);
 int union_set_redirect(struct vfsmount *mnt, struct dentry *dentry);
 int union_setxattr_sync(struct dentry *dentry, const char *name,
 			const void *value, size_t size, int flags);
@@ -542,6 +550,10 @@ int union_rename_redirect(const struct path *new_parent,
 
 int __lookup_union(const struct path *parent, const struct qstr *name,
 		   struct dentry **dentryp, struct path *lower, unsigned int how);
+int union_hash(struct dentry *dir, struct qstr *qname);
+int union_merged_lookup(const struct path *point, struct union_dir *ud,
+			const struct qstr *name, struct dentry **dentryp,
+			struct path *lower);
 
 /* Does the top layer's @dentry already say all there is to say? */
 static inline bool union_resolved(const struct dentry *dentry)
@@ -558,6 +570,11 @@ int union_do_mkdir(struct inode *dir, struct dentry *dentry, umode_t mode);
 int union_create_dir(struct inode *dir, struct dentry *dentry,
 		     const struct path *lower);
 int union_dir_copyup(const struct path *path, struct path *copy);
+struct dentry *union_copyup_lookup_dir(const struct path *parent,
+				       const struct qstr *name,
+				       const struct path *lower, bool locked);
+int union_copyup_name(const struct path *parent, const struct qstr *name);
+int union_unview(struct path *path, bool make);
 bool union_see_through(struct dentry *layer, struct dentry *dentry);
 struct dentry *union_lookup_one(struct dentry *dir, const char *name,
 				unsigned int len);
@@ -746,6 +763,17 @@ static inline loff_t union_dir_llseek(struct file *file, loff_t offset,
 				      int whence)
 {
 	return -EINVAL;
+}
+
+static inline int union_unview(struct path *path, bool make)
+{
+	return 0;
+}
+
+static inline int union_copyup_name(const struct path *parent,
+				    const struct qstr *name)
+{
+	return 0;
 }
 
 #endif /* CONFIG_UNION_MOUNT */

@@ -38,6 +38,7 @@
 
 #include "internal.h"
 #include "../internal.h"
+#include "../mount.h"
 #include "../union.h"
 
 #include <trace/events/union.h>
@@ -805,4 +806,358 @@ int union_copyup_path(const struct path *path, struct path *copy)
 		       union_dir_copyup(path, copy);
 	err = union_file_copyup(path, copy);
 	return err == -ENOENT ? -EROFS : err;
+}
+
+/*
+ * Give the lower directory @lower a copy on the top layer, with the same
+ * mode, owner, times and xattrs (default ACLs too) and nothing inherited
+ * from @dir, as @dentry (negative, in @dir, which is locked).
+ */
+int union_create_dir(struct inode *dir, struct dentry *dentry,
+		     const struct path *lower)
+{
+	struct union_times times;
+	struct union_cu_creds cc;
+	struct inode *linode = d_inode(lower->dentry);
+	struct iattr attr = {
+		.ia_valid = ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_ATIME |
+			    ATTR_MTIME | ATTR_ATIME_SET | ATTR_MTIME_SET,
+		.ia_mode = linode->i_mode,
+		.ia_uid = linode->i_uid,
+		.ia_gid = linode->i_gid,
+		.ia_atime = inode_get_atime(linode),
+		.ia_mtime = inode_get_mtime(linode),
+	};
+	int err;
+
+	union_save_times(dir, &times);
+	err = union_fault(UNION_STEP_DIR_COPY) ?:
+	      union_cu_creds_override(lower->dentry, &cc);
+	if (err)
+		goto out;
+	err = union_do_mkdir(dir, dentry, linode->i_mode & S_IALLUGO);
+	union_cu_creds_revert(&cc);
+	if (err)
+		goto out;
+	/* Looking a name up changes nothing in the merged view. */
+	union_restore_times(dentry->d_parent, &times);
+	if (WARN_ON_ONCE(d_is_negative(dentry))) {
+		err = -EIO;
+		goto out;
+	}
+	err = union_copy_xattrs(lower, dentry);
+	if (!err) {
+		inode_lock(d_inode(dentry));
+		err = notify_change(&nop_mnt_idmap, dentry, &attr, NULL);
+		inode_unlock(d_inode(dentry));
+	}
+	if (err)
+		vfs_rmdir(&nop_mnt_idmap, dir, dentry, NULL);
+out:
+	trace_union_dir_create(dir, dentry, err);
+	if (!err)
+		union_count(dir->i_sb, UNION_STAT_DIR_CREATE);
+	return err;
+}
+
+/*
+ * Make @name in union directory @parent exist on the top layer as a copy
+ * of the lower directory @lower.  Every directory a lookup passes through
+ * exists on the top layer, so that it can carry its stack and receive new
+ * entries.  This is the union's own doing, so it runs with the creator's
+ * credentials.  Returns the top layer's dentry, which another task may have
+ * created (or whited out) first.  With @locked, the caller holds @parent's
+ * i_rwsem and write access to its mount.
+ */
+struct dentry *union_copyup_lookup_dir(const struct path *parent,
+				       const struct qstr *name,
+				       const struct path *lower, bool locked)
+{
+	struct inode *dir = d_inode(parent->dentry);
+	const struct cred *old_cred;
+	struct dentry *dentry;
+	int err;
+
+	if (!locked) {
+		err = mnt_want_write(parent->mnt);
+		if (err)
+			return ERR_PTR(err);
+		inode_lock_nested(dir, I_MUTEX_PARENT);
+	}
+	old_cred = union_override_creds(parent->mnt->mnt_sb);
+	dentry = lookup_one_qstr_excl(name, parent->dentry, LOOKUP_CREATE);
+	if (!IS_ERR(dentry) && d_is_negative(dentry) &&
+	    !d_is_union_whiteout(dentry)) {
+		err = union_create_dir(dir, dentry, lower);
+		/*
+		 * Anchors that served it hold the dentry: they live on only
+		 * as long as their users, or the copy would stay until their
+		 * union mounts go, also after its removal.  Marks set through
+		 * them watch the copy from now on, and files opened in it are
+		 * in the copy.
+		 */
+		if (!err && union_anchor_retire(dir->i_sb, dentry))
+			fsnotify_move_inode_marks(d_inode(lower->dentry),
+						  d_inode(dentry));
+		if (!err)
+			union_files_dir_copied(lower->dentry, dir->i_sb, dentry);
+		if (err) {
+			dput(dentry);
+			dentry = ERR_PTR(err);
+		}
+	}
+	union_revert_creds(old_cred);
+	if (!locked) {
+		inode_unlock(dir);
+		mnt_drop_write(parent->mnt);
+	}
+	return dentry;
+}
+
+/*
+ * Copy up @name of @parent if it is a lower non-directory, for rename(),
+ * which finds out under locks that it wants that.
+ */
+int union_copyup_name(const struct path *parent, const struct qstr *name)
+{
+	struct dentry *dentry;
+	struct path lower;
+	int err;
+
+	dentry = lookup_one_unlocked(mnt_idmap(parent->mnt),
+				     &QSTR_LEN(name->name, name->len),
+				     parent->dentry);
+	if (IS_ERR(dentry))
+		return PTR_ERR(dentry);
+	err = __lookup_union(parent, name, &dentry, &lower, 0);
+	if (!err && lower.dentry) {
+		err = union_copyup(parent, name, &dentry, &lower, -1);
+		path_put(&lower);
+	}
+	dput(dentry);
+	return err;
+}
+
+/*
+ * One step of union_unview(): from the directory *@dir down to the name
+ * of @d, making it on the top layer with @make.
+ */
+static int union_unview_step(struct path *dir, struct dentry *d, bool make)
+{
+	struct vfsmount *anchor, *mnt = dir->mnt;
+	struct path lower, point = {};
+	struct name_snapshot name;
+	struct dentry *child;
+	struct union_dir *ud;
+	int err;
+
+	take_dentry_name_snapshot(&name, d);
+	lower.dentry = NULL;
+	ud = union_below_stack(dir, &point);
+	if (ud) {
+		/* Lower layers merge it: made first, with @make. */
+		err = union_merged_lookup(&point, ud, &name.name, &child, &lower);
+		union_dir_free(ud);
+		mnt = point.mnt;
+	} else {
+		child = lookup_one_unlocked(mnt_idmap(dir->mnt),
+					    &QSTR_LEN(name.name.name,
+						      name.name.len),
+					    dir->dentry);
+		err = PTR_ERR_OR_ZERO(child);
+		if (err)
+			child = NULL;
+		else if (union_mnt(dir->mnt))
+			err = union_hash(dir->dentry, &name.name) ?:
+			      __lookup_union(dir, &name.name, &child, &lower,
+					     make ? 0 : UNION_BELOW);
+	}
+	release_dentry_name_snapshot(&name);
+	if (err)
+		goto out;
+	if (lower.dentry) {
+		/* Still below: its anchor, from here down. */
+		anchor = ERR_PTR(-ENOTDIR);
+		if (d_is_dir(lower.dentry))
+			anchor = union_anchor(mnt, child, &lower);
+		path_put(&lower);
+		err = PTR_ERR_OR_ZERO(anchor);
+		if (err)
+			goto out;
+		path_put(dir);
+		dir->mnt = anchor;
+		dir->dentry = dget(anchor->mnt_root);
+		goto out;
+	}
+	if (d_is_negative(child))
+		err = -ENOENT;
+	else if (!d_is_dir(child))
+		err = -ENOTDIR;
+	if (err)
+		goto out;
+	swap(dir->dentry, child);
+out:
+	dput(child);
+	path_put(&point);
+	return err;
+}
+
+/* Put the @depth dentries of @chain, and the array. */
+static void union_chain_put(struct dentry **chain, unsigned int depth)
+{
+	while (depth)
+		dput(chain[--depth]);
+	kfree(chain);
+}
+
+/*
+ * The directories from @path's mount root down to @path, referenced, in
+ * *@chain; -ESTALE when @path is no longer under that root (an NFS layer
+ * whose directories moved on the server).
+ */
+static int union_chain_get(const struct path *path, struct dentry ***chain,
+			   unsigned int *depth)
+{
+	struct dentry *d = dget(path->dentry), *parent, **c = NULL, **more;
+	unsigned int n = 0, size = 0;
+	int err = 0;
+
+	/* Collected upwards, each step holding the next: then reversed. */
+	while (d != path->mnt->mnt_root) {
+		err = -ESTALE;
+		if (IS_ROOT(d))
+			break;
+		if (n == size) {
+			size = size ? 2 * size : 8;
+			more = krealloc_array(c, size, sizeof(*c), GFP_KERNEL);
+			err = -ENOMEM;
+			if (!more)
+				break;
+			c = more;
+		}
+		parent = dget_parent(d);
+		c[n++] = d;
+		d = parent;
+		err = 0;
+	}
+	dput(d);
+	if (err) {
+		union_chain_put(c, n);
+		return err;
+	}
+	for (size = 0; size < n / 2; size++)
+		swap(c[size], c[n - 1 - size]);
+	*chain = c;
+	*depth = n;
+	return 0;
+}
+
+/*
+ * From the directory on the top layer nearest above @point (the negative
+ * dentry an anchor is at: under it, the negative dentries of directories
+ * that lower layers merge, served from below) down to @point, as
+ * union_unview_step() goes: *@dir, whose mount the caller set, is then
+ * what the union shows at @point.
+ */
+static int union_unview_point(struct path *dir, struct dentry *point,
+			      bool make)
+{
+	struct dentry **chain = NULL, **more, *d = dget(point), *parent;
+	unsigned int i, n = 0, size = 0;
+	int err = 0;
+
+	dir->dentry = NULL;
+	for (;;) {
+		if (n == size) {
+			size = size ? 2 * size : 4;
+			more = krealloc_array(chain, size, sizeof(*chain),
+					      GFP_KERNEL);
+			if (!more) {
+				dput(d);
+				union_chain_put(chain, n);
+				return -ENOMEM;
+			}
+			chain = more;
+		}
+		chain[n++] = d;
+		parent = dget_parent(d);
+		if (parent == d || d_really_is_positive(parent))
+			break;
+		d = parent;
+	}
+	dir->dentry = parent;
+	for (i = n; !err && i; i--)
+		err = union_unview_step(dir, chain[i - 1], make);
+	union_chain_put(chain, n);
+	return err;
+}
+
+/*
+ * @path is a directory served from below (union_anchor()): make it the
+ * union's directory it stands for now, looking the names from its
+ * anchor's point down to it up again in the union.  With @make, for a
+ * change in it, the directories on the way are made on the top layer,
+ * as a lookup made them before; without, this only catches up with
+ * changes since @path was found (the directory copied up, or removed).
+ * Leaves @path as it is once the union mount is gone.
+ */
+int union_unview(struct path *path, bool make)
+{
+	struct mount *m = real_mount(path->mnt);
+	struct dentry **chain, *point;
+	unsigned int depth, i;
+	struct path dir;
+	int err;
+
+	read_seqlock_excl(&mount_lock);
+	if (!mnt_has_parent(m)) {
+		read_sequnlock_excl(&mount_lock);
+		return 0;
+	}
+	dir.mnt = mntget(&m->mnt_parent->mnt);
+	point = dget(m->mnt_mountpoint);
+	read_sequnlock_excl(&mount_lock);
+
+	err = union_chain_get(path, &chain, &depth);
+	if (err) {
+		mntput(dir.mnt);
+		goto out;
+	}
+	err = union_unview_point(&dir, point, make);
+	for (i = 0; !err && i < depth; i++)
+		err = union_unview_step(&dir, chain[i], make);
+	union_chain_put(chain, depth);
+	if (err) {
+		path_put(&dir);
+	} else {
+		path_put(path);
+		*path = dir;
+	}
+out:
+	dput(point);
+	return err;
+}
+
+/**
+ * union_dir_copyup - copy up a directory served from below
+ * @path: the directory, on its anchor (union_anchor())
+ * @copy: out: its copy on the top layer, referenced
+ *
+ * For a change made through a descriptor of the directory.
+ *
+ * Return: 0, or a negative errno: -EROFS once its union mount is gone,
+ * -ENOENT or -ENOTDIR when the union shows no directory there any more.
+ */
+int union_dir_copyup(const struct path *path, struct path *copy)
+{
+	int err;
+
+	*copy = *path;
+	path_get(copy);
+	err = union_unview(copy, true);
+	if (!err && union_below(copy))
+		err = -EROFS;
+	if (err)
+		path_put(copy);
+	return err;
 }

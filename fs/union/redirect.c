@@ -65,6 +65,121 @@ bad:
 	return -EIO;
 }
 
+/*
+ * Walk @redirect down from @dir, the root of one lower layer.  Returns the
+ * directory found there, or NULL when the layer has none; clears *@more
+ * when this layer hides the ones below it there.
+ */
+static struct dentry *union_walk_redirect(struct dentry *dir,
+					  const char *redirect, bool *more)
+{
+	const char *p = redirect;
+
+	dget(dir);
+	while (*p) {
+		const char *name = p + 1;
+		unsigned int len = strchrnul(name, '/') - name;
+		struct dentry *d;
+
+		if (!len || (name[0] == '.' &&
+			     (len == 1 || (len == 2 && name[1] == '.')))) {
+			dput(dir);
+			return ERR_PTR(-EIO);
+		}
+		d = union_lookup_one(dir, name, len);
+		if (IS_ERR(d) || !d_is_dir(d)) {
+			if (!IS_ERR(d)) {
+				*more = d_is_negative(d) &&
+					union_see_through(dir, d);
+				dput(d);
+				d = NULL;
+			}
+			dput(dir);
+			return d;
+		}
+		dput(dir);
+		dir = d;
+		p = name + len;
+		if (*p && IS_OPAQUE(d_inode(dir)))
+			*more = false;
+	}
+	return dir;
+}
+
+/*
+ * The stack of a renamed directory: the directories at @redirect in the
+ * layers of the union's root, as a lookup of that path would find them.
+ * That is the root of the union's top layer, not of @mnt, which may be a
+ * bind mount of a directory in it.
+ */
+static struct union_dir *union_redirect_stack(struct vfsmount *mnt,
+					      const char *redirect)
+{
+	struct union_dir *root = READ_ONCE(mnt->mnt_sb->s_root->d_union_dir);
+	struct union_dir *ud;
+	unsigned int i, n = 0;
+	bool more = true;
+
+	if (!*redirect || WARN_ON_ONCE(!root))
+		return &union_dir_none;
+	ud = union_dir_alloc(root->count);
+	if (!ud)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < root->count && more; i++) {
+		struct dentry *d;
+
+		d = union_walk_redirect(root->layers[i].dentry, redirect, &more);
+		if (IS_ERR(d)) {
+			ud->count = n;
+			union_dir_free(ud);
+			return ERR_CAST(d);
+		}
+		if (!d)
+			continue;
+		ud->layers[n].mnt = mntget(root->layers[i].mnt);
+		ud->layers[n++].dentry = d;
+		if (IS_OPAQUE(d_inode(d)))
+			break;
+	}
+	ud->count = n;
+	if (!n) {
+		union_dir_free(ud);
+		ud = &union_dir_none;
+	}
+	return ud;
+}
+
+/*
+ * Is the stack of the top-layer directory @dentry settled without looking
+ * below its name (*@settled)?  A renamed directory's redirect says where
+ * its lower directories are; an opaque one has none.  Returns 0 or a
+ * negative errno.
+ */
+int union_lookup_redirect(const struct path *parent, struct dentry *dentry,
+			  bool *settled)
+{
+	struct union_dir *ud = &union_dir_none;
+	char *redirect;
+	int len;
+
+	*settled = false;
+	len = union_get_redirect(dentry, &redirect);
+	if (len == -ENODATA && !IS_OPAQUE(d_inode(dentry)))
+		return 0;
+	if (len >= 0) {
+		ud = union_redirect_stack(parent->mnt, redirect);
+		kfree(redirect);
+		if (IS_ERR(ud))
+			return PTR_ERR(ud);
+	} else if (len != -ENODATA) {
+		return len;
+	}
+	if (union_dir_publish(dentry, ud))
+		d_union_set_resolved(dentry);
+	*settled = true;
+	return 0;
+}
+
 /**
  * union_setxattr_sync - set or remove one of the union's xattrs, on disk
  * @dentry: where, on the top layer

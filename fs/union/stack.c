@@ -145,6 +145,94 @@ void d_union_set_resolved(struct dentry *dentry)
 	spin_unlock(&dentry->d_lock);
 }
 
+/*
+ * The stack of the directories at @name below: @found, a directory at
+ * index @first of the parent's stack @pud, and those of the same name
+ * visible below it.  Consumes @found.
+ */
+static struct union_dir *union_stack_below(struct union_dir *pud,
+					   unsigned int first,
+					   const struct qstr *name,
+					   struct path *found)
+{
+	struct union_dir *ud;
+	unsigned int i, n = 0;
+
+	ud = union_dir_alloc(pud->count - first);
+	if (!ud) {
+		path_put(found);
+		return ERR_PTR(-ENOMEM);
+	}
+	ud->layers[n++] = *found;
+	for (i = first + 1; i < pud->count; i++) {
+		struct path *lower = &pud->layers[i];
+		struct dentry *d;
+
+		d = union_lookup_one(lower->dentry, name->name, name->len);
+		if (IS_ERR(d)) {
+			ud->count = n;
+			union_dir_free(ud);
+			return ERR_CAST(d);
+		}
+		if (d_is_dir(d)) {
+			ud->layers[n].mnt = mntget(lower->mnt);
+			ud->layers[n++].dentry = d;
+			/* An opaque directory hides the ones below it. */
+			if (IS_OPAQUE(d_inode(d)))
+				break;
+			continue;
+		}
+		if (d_is_positive(d) || !union_see_through(lower->dentry, d)) {
+			dput(d);
+			break;
+		}
+		dput(d);
+	}
+	ud->count = n;
+	return ud;
+}
+
+/* Build the stack of the top-layer directory @dentry: union_stack_below(). */
+int union_build_stack(struct dentry *dentry, struct union_dir *pud,
+		      unsigned int first, const struct qstr *name,
+		      struct path *found)
+{
+	struct union_dir *ud = union_stack_below(pud, first, name, found);
+
+	if (IS_ERR(ud))
+		return PTR_ERR(ud);
+	if (union_dir_publish(dentry, ud))
+		d_union_set_resolved(dentry);
+	return 0;
+}
+
+/*
+ * @found, a directory at index @layer of @ud, merges with directories below
+ * it at @name, which the top layer does not hold (@dentry is negative):
+ * it is served from below, its stack kept at @dentry for the lookups and
+ * listings in it (union_dir.merges_below), and *@lower is @found.
+ */
+int union_merge_below(struct dentry *dentry, struct union_dir *ud,
+		      unsigned int layer, const struct qstr *name,
+		      struct path *found, struct path *lower)
+{
+	struct union_dir *merged = READ_ONCE(dentry->d_union_dir);
+
+	*lower = *found;
+	if (merged && merged->merges_below)
+		return 0;
+	path_get(found);
+	merged = union_stack_below(ud, layer, name, found);
+	if (IS_ERR(merged)) {
+		path_put(lower);
+		lower->mnt = NULL;
+		lower->dentry = NULL;
+		return PTR_ERR(merged);
+	}
+	union_cache_merged(dentry, merged);
+	return 0;
+}
+
 /**
  * __union_dir_lower_inode - a lower directory that a union's directory merges
  * @dentry: a directory, held by the caller
