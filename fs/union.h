@@ -288,7 +288,6 @@ struct union_dir *union_dir_alloc(unsigned int count);
 void union_dir_free(struct union_dir *ud);
 bool union_dir_publish(struct dentry *dentry, struct union_dir *ud);
 void union_cache_lower(struct dentry *dentry, const struct path *lower);
-void union_cache_merged(struct dentry *dentry, struct union_dir *ud);
 void d_union_release(struct dentry *dentry);
 void d_union_set_resolved(struct dentry *dentry);
 int union_build_stack(struct dentry *dentry, struct union_dir *pud,
@@ -398,7 +397,6 @@ void union_adoption_stamps(const struct union_adoption *ua, u32 *stamps);
 void union_getattr_ino(const struct path *path, struct kstat *stat);
 
 /* fs/union/redirect.c */
-int union_get_redirect(struct dentry *dentry, char **redirect);
 int union_lookup_redirect(const struct path *parent, struct dentry *dentry,
 			  bool *settled);
 int union_set_redirect(struct vfsmount *mnt, struct dentry *dentry);
@@ -481,7 +479,6 @@ int union_file_copyup(const struct path *path, struct path *copy);
 /* fs/union/copyup.c */
 int union_copyup(const struct path *parent, const struct qstr *name,
 		 struct dentry **dentryp, const struct path *lower, loff_t len);
-int union_copy_xattrs(const struct path *lower, struct dentry *new);
 struct file *union_copyup_stage(const struct union_origin *o,
 				const struct path *lower, loff_t len);
 int union_copyup_commit(const struct union_origin *o, const struct path *lower,
@@ -491,16 +488,15 @@ int union_change(const struct union_origin *o, const struct path *lower,
 		 loff_t len, int (*change)(const struct path *, void *),
 		 void *arg, __u32 events);
 
-/* The credentials a security module gives a copy. */
-struct union_cu_creds {
-	const struct cred *old;
-	struct cred *new;
-};
-
-int union_cu_creds_override(struct dentry *lower, struct union_cu_creds *cc);
-void union_cu_creds_revert(struct union_cu_creds *cc);
 int union_copyup_path(const struct path *path, struct path *copy);
 int union_root_copyup(const struct path *path, struct path *copy);
+int union_create_dir(struct inode *dir, struct dentry *dentry,
+		     const struct path *lower);
+struct dentry *union_copyup_lookup_dir(const struct path *parent,
+				       const struct qstr *name,
+				       const struct path *lower, bool locked);
+int union_copyup_name(const struct path *parent, const struct qstr *name);
+int union_unview(struct path *path, bool make);
 
 /* fs/union/index.c */
 bool union_index_hides(const struct dentry *dir, const struct qstr *name);
@@ -567,14 +563,6 @@ static inline bool union_resolved(const struct dentry *dentry)
 }
 
 int union_do_mkdir(struct inode *dir, struct dentry *dentry, umode_t mode);
-int union_create_dir(struct inode *dir, struct dentry *dentry,
-		     const struct path *lower);
-int union_dir_copyup(const struct path *path, struct path *copy);
-struct dentry *union_copyup_lookup_dir(const struct path *parent,
-				       const struct qstr *name,
-				       const struct path *lower, bool locked);
-int union_copyup_name(const struct path *parent, const struct qstr *name);
-int union_unview(struct path *path, bool make);
 bool union_see_through(struct dentry *layer, struct dentry *dentry);
 struct dentry *union_lookup_one(struct dentry *dir, const char *name,
 				unsigned int len);
@@ -707,6 +695,12 @@ static inline int union_root_copyup(const struct path *path,
 	return -EROFS;
 }
 
+static inline int union_copyup_name(const struct path *parent,
+				    const struct qstr *name)
+{
+	return 0;
+}
+
 static inline void union_anchors_settle(void)
 {
 }
@@ -763,17 +757,6 @@ static inline loff_t union_dir_llseek(struct file *file, loff_t offset,
 				      int whence)
 {
 	return -EINVAL;
-}
-
-static inline int union_unview(struct path *path, bool make)
-{
-	return 0;
-}
-
-static inline int union_copyup_name(const struct path *parent,
-				    const struct qstr *name)
-{
-	return 0;
 }
 
 #endif /* CONFIG_UNION_MOUNT */

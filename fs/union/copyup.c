@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Union mounts: copying a lower non-directory up to the top layer.
+ * Union mounts: copies of lower objects on the top layer.
  *
  * The first change to a file that lives on a read-only lower layer (open
  * for write, truncate, a change of mode, owner, times or xattrs, link,
  * rename) gives it a copy on the top layer, in the same directory under
  * the same name, and the change is then made to the copy.  fs/namei.c
  * decides when (the LOOKUP_COPYUP lookups and rename()); this file makes
- * the copy.
+ * the copy.  A directory gets its copy on the way to a change in it
+ * (union_unview()), or from a lookup that needs it on the top layer.
  *
  * A regular file is built as an O_TMPFILE on the top layer and linked
  * into place only once its data, xattrs and attributes are complete, so a
@@ -15,9 +16,10 @@
  * temporary name.  Other types carry no data: they are created in place
  * and given their attributes at once.
  *
- * All of it runs with the credentials of the union's creator: the caller
+ * Copies are made with the credentials of the union's creator: the caller
  * has been allowed to change the file, and the copy must be exactly the
- * lower object, whoever owns it.
+ * lower object, whoever owns it.  The lookups that find what to copy run
+ * as the caller.
  */
 
 #include <linux/cred.h>
@@ -117,12 +119,19 @@ static int union_copy_data(struct file *in, struct file *out, loff_t len)
 	return 0;
 }
 
+/* The credentials a security module gives a copy. */
+struct union_cu_creds {
+	const struct cred *old;
+	struct cred *new;
+};
+
 /*
  * A security module may want a copy made with other credentials (a label
  * of its own for the new inode): security_inode_copy_up() gives them, and
  * they stay in force until union_cu_creds_revert().
  */
-int union_cu_creds_override(struct dentry *lower, struct union_cu_creds *cc)
+static int union_cu_creds_override(struct dentry *lower,
+				   struct union_cu_creds *cc)
 {
 	int err;
 
@@ -136,7 +145,7 @@ int union_cu_creds_override(struct dentry *lower, struct union_cu_creds *cc)
 	return 0;
 }
 
-void union_cu_creds_revert(struct union_cu_creds *cc)
+static void union_cu_creds_revert(struct union_cu_creds *cc)
 {
 	if (!cc->new)
 		return;
@@ -153,7 +162,7 @@ static int union_copy_acl(const struct path *lower, struct dentry *new,
 	acl = vfs_get_acl(mnt_idmap(lower->mnt), lower->dentry, name);
 	if (IS_ERR_OR_NULL(acl))
 		return PTR_ERR_OR_ZERO(acl);
-	err = vfs_set_acl(&nop_mnt_idmap, new, name, acl);
+	err = union_do_set_acl(new, name, acl);
 	posix_acl_release(acl);
 	return err;
 }
@@ -175,7 +184,7 @@ static int union_copy_xattr(const struct path *lower, struct dentry *new,
 	size = vfs_getxattr(idmap, lower->dentry, name, value, size);
 	err = size;
 	if (size >= 0)
-		err = vfs_setxattr(&nop_mnt_idmap, new, name, value, size, 0);
+		err = union_do_setxattr(new, name, value, size, 0);
 	kvfree(value);
 	/* It changed size between the calls: lower layers do not. */
 	return err == -ERANGE ? -EIO : err;
@@ -190,13 +199,13 @@ static int union_drop_acl(struct dentry *new, const char *name)
 {
 	struct posix_acl *acl;
 
-	acl = vfs_get_acl(&nop_mnt_idmap, new, name);
+	acl = union_do_get_acl(new, name);
 	if (PTR_ERR(acl) == -ENODATA || PTR_ERR(acl) == -EOPNOTSUPP)
 		return 0;
 	if (IS_ERR(acl))
 		return PTR_ERR(acl);
 	posix_acl_release(acl);
-	return vfs_remove_acl(&nop_mnt_idmap, new, name);
+	return union_do_remove_acl(new, name);
 }
 
 static int union_drop_acls(struct dentry *new, bool access, bool dflt)
@@ -220,7 +229,7 @@ static int union_drop_acls(struct dentry *new, bool access, bool dflt)
  * capability or an ACL would change what the object is.  The exception is
  * an NFSv4 ACL (below).
  */
-int union_copy_xattrs(const struct path *lower, struct dentry *new)
+static int union_copy_xattrs(const struct path *lower, struct dentry *new)
 {
 	bool access = false, dflt = false;
 	ssize_t size;
@@ -306,7 +315,7 @@ static int union_copy_attrs(const struct path *lower, struct dentry *new)
 	if (err)
 		return err;
 	inode_lock(d_inode(new));
-	err = notify_change(&nop_mnt_idmap, new, &attr, NULL);
+	err = union_do_setattr(new, &attr);
 	inode_unlock(d_inode(new));
 	return err;
 }
@@ -408,18 +417,16 @@ static int union_copy_special(struct inode *dir, struct dentry *dentry,
 		target = vfs_get_link(lower->dentry, &done);
 		err = PTR_ERR_OR_ZERO(target);
 		if (!err)
-			err = vfs_symlink(&nop_mnt_idmap, dir, dentry, target,
-					  NULL);
+			err = union_do_symlink(dir, dentry, target);
 		do_delayed_call(&done);
 	} else {
-		err = vfs_mknod(&nop_mnt_idmap, dir, dentry,
-				linode->i_mode & ~S_IALLUGO, linode->i_rdev,
-				NULL);
+		err = union_do_mknod(dir, dentry, linode->i_mode & ~S_IALLUGO,
+				     linode->i_rdev);
 	}
 	if (!err) {
 		err = union_copy_attrs(lower, dentry);
 		if (err)
-			vfs_unlink(&nop_mnt_idmap, dir, dentry, NULL);
+			union_do_unlink(dir, dentry);
 	}
 	union_cu_creds_revert(&cc);
 	return err;
@@ -458,7 +465,7 @@ struct dentry *union_copy_link(const struct union_copyup_ctx *cu,
 	union_save_times(dir, &times);
 	err = union_fault(UNION_STEP_COPY_LINK);
 	if (!err && src)
-		err = vfs_link(src, &nop_mnt_idmap, dir, dentry, NULL);
+		err = union_do_link(src, dir, dentry);
 	else if (!err)
 		err = union_copy_special(dir, dentry, cu->lower);
 	union_restore_times(parent->dentry, &times);
@@ -587,6 +594,30 @@ int union_copyup(const struct path *parent, const struct qstr *name,
 	};
 
 	return __union_copyup(&cu, dentryp);
+}
+
+/*
+ * Copy up @name of @parent if it is a lower non-directory, for rename(),
+ * which finds out under locks that it wants that.
+ */
+int union_copyup_name(const struct path *parent, const struct qstr *name)
+{
+	struct dentry *dentry;
+	struct path lower;
+	int err;
+
+	dentry = lookup_one_unlocked(mnt_idmap(parent->mnt),
+				     &QSTR_LEN(name->name, name->len),
+				     parent->dentry);
+	if (IS_ERR(dentry))
+		return PTR_ERR(dentry);
+	err = __lookup_union(parent, name, &dentry, &lower, 0);
+	if (!err && lower.dentry) {
+		err = union_copyup(parent, name, &dentry, &lower, -1);
+		path_put(&lower);
+	}
+	dput(dentry);
+	return err;
 }
 
 /*
@@ -752,62 +783,6 @@ static int union_dir_may_change(const struct path *path)
 	return 0;
 }
 
-/**
- * union_root_copyup - copy up a directory served from below for chroot()
- * @path: the directory, on its anchor
- * @copy: out: its copy on the top layer, referenced
- *
- * A root must be the union's directory, or ".." would leave it once the
- * directory has a copy.  chroot() in a user namespace needs no right over
- * the directory: the copy is made for a caller who holds CAP_SYS_CHROOT
- * over the union's top layer, or who may change the directory.
- *
- * Return: 0, or a negative errno: -ENOENT when the union mount is gone,
- * -EPERM when the caller may not have the copy made, or union_dir_copyup()'s.
- */
-int union_root_copyup(const struct path *path, struct path *copy)
-{
-	struct vfsmount *top = union_view_union(path->mnt);
-	bool capable;
-
-	if (!top)
-		return -ENOENT;
-	capable = ns_capable(top->mnt_sb->s_user_ns, CAP_SYS_CHROOT);
-	mntput(top);
-	return (capable ? 0 : union_dir_may_change(path)) ?:
-	       union_dir_copyup(path, copy);
-}
-
-/**
- * union_copyup_path - copy up what a path on a union's lower layer names
- * @path: an object on a read-only mount, reached without the union's
- *	  lookup (through a file descriptor or a /proc/PID/fd link)
- * @copy: out: its copy on the top layer, referenced
- *
- * For the changes made through a descriptor of a lower object, which
- * otherwise fail with EROFS.  Only a descriptor opened through a union is
- * on a union's view of a layer, and knows where the union shows the file
- * (union_file_copyup()); a directory served from below knows it from its
- * anchor (union_dir_copyup()).  Any other descriptor of a read-only mount
- * gets EROFS, also one of a mount that is now a union's lower layer.
- *
- * Return: 0, or a negative errno: -EROFS when no union shows @path where
- * it was found, -EPERM when the caller may not change a directory, or the
- * copy-up's.
- */
-int union_copyup_path(const struct path *path, struct path *copy)
-{
-	int err;
-
-	if (!(path->mnt->mnt_flags & MNT_UNION_LOWER))
-		return -EROFS;
-	if (d_is_dir(path->dentry))
-		return union_dir_may_change(path) ?:
-		       union_dir_copyup(path, copy);
-	err = union_file_copyup(path, copy);
-	return err == -ENOENT ? -EROFS : err;
-}
-
 /*
  * Give the lower directory @lower a copy on the top layer, with the same
  * mode, owner, times and xattrs (default ACLs too) and nothing inherited
@@ -848,11 +823,11 @@ int union_create_dir(struct inode *dir, struct dentry *dentry,
 	err = union_copy_xattrs(lower, dentry);
 	if (!err) {
 		inode_lock(d_inode(dentry));
-		err = notify_change(&nop_mnt_idmap, dentry, &attr, NULL);
+		err = union_do_setattr(dentry, &attr);
 		inode_unlock(d_inode(dentry));
 	}
 	if (err)
-		vfs_rmdir(&nop_mnt_idmap, dir, dentry, NULL);
+		union_do_rmdir(dir, dentry);
 out:
 	trace_union_dir_create(dir, dentry, err);
 	if (!err)
@@ -862,8 +837,8 @@ out:
 
 /*
  * Make @name in union directory @parent exist on the top layer as a copy
- * of the lower directory @lower.  Every directory a lookup passes through
- * exists on the top layer, so that it can carry its stack and receive new
+ * of the lower directory @lower, for a lookup that cannot serve it from
+ * below (union_anchor()): there it can carry its stack and receive new
  * entries.  This is the union's own doing, so it runs with the creator's
  * credentials.  Returns the top layer's dentry, which another task may have
  * created (or whited out) first.  With @locked, the caller holds @parent's
@@ -912,30 +887,6 @@ struct dentry *union_copyup_lookup_dir(const struct path *parent,
 		mnt_drop_write(parent->mnt);
 	}
 	return dentry;
-}
-
-/*
- * Copy up @name of @parent if it is a lower non-directory, for rename(),
- * which finds out under locks that it wants that.
- */
-int union_copyup_name(const struct path *parent, const struct qstr *name)
-{
-	struct dentry *dentry;
-	struct path lower;
-	int err;
-
-	dentry = lookup_one_unlocked(mnt_idmap(parent->mnt),
-				     &QSTR_LEN(name->name, name->len),
-				     parent->dentry);
-	if (IS_ERR(dentry))
-		return PTR_ERR(dentry);
-	err = __lookup_union(parent, name, &dentry, &lower, 0);
-	if (!err && lower.dentry) {
-		err = union_copyup(parent, name, &dentry, &lower, -1);
-		path_put(&lower);
-	}
-	dput(dentry);
-	return err;
 }
 
 /*
@@ -1148,7 +1099,7 @@ out:
  * Return: 0, or a negative errno: -EROFS once its union mount is gone,
  * -ENOENT or -ENOTDIR when the union shows no directory there any more.
  */
-int union_dir_copyup(const struct path *path, struct path *copy)
+static int union_dir_copyup(const struct path *path, struct path *copy)
 {
 	int err;
 
@@ -1160,4 +1111,60 @@ int union_dir_copyup(const struct path *path, struct path *copy)
 	if (err)
 		path_put(copy);
 	return err;
+}
+
+/**
+ * union_root_copyup - copy up a directory served from below for chroot()
+ * @path: the directory, on its anchor
+ * @copy: out: its copy on the top layer, referenced
+ *
+ * A root must be the union's directory, or ".." would leave it once the
+ * directory has a copy.  chroot() in a user namespace needs no right over
+ * the directory: the copy is made for a caller who holds CAP_SYS_CHROOT
+ * over the union's top layer, or who may change the directory.
+ *
+ * Return: 0, or a negative errno: -ENOENT when the union mount is gone,
+ * -EPERM when the caller may not have the copy made, or union_dir_copyup()'s.
+ */
+int union_root_copyup(const struct path *path, struct path *copy)
+{
+	struct vfsmount *top = union_view_union(path->mnt);
+	bool capable;
+
+	if (!top)
+		return -ENOENT;
+	capable = ns_capable(top->mnt_sb->s_user_ns, CAP_SYS_CHROOT);
+	mntput(top);
+	return (capable ? 0 : union_dir_may_change(path)) ?:
+	       union_dir_copyup(path, copy);
+}
+
+/**
+ * union_copyup_path - copy up what a path on a union's lower layer names
+ * @path: an object on a read-only mount, reached without the union's
+ *	  lookup (through a file descriptor or a /proc/PID/fd link)
+ * @copy: out: its copy on the top layer, referenced
+ *
+ * For the changes made through a descriptor of a lower object, which
+ * otherwise fail with EROFS.  Only a descriptor opened through a union is
+ * on a union's view of a layer, and knows where the union shows the file
+ * (union_file_copyup()); a directory served from below knows it from its
+ * anchor (union_dir_copyup()).  Any other descriptor of a read-only mount
+ * gets EROFS, also one of a mount that is now a union's lower layer.
+ *
+ * Return: 0, or a negative errno: -EROFS when no union shows @path where
+ * it was found, -EPERM when the caller may not change a directory, or the
+ * copy-up's.
+ */
+int union_copyup_path(const struct path *path, struct path *copy)
+{
+	int err;
+
+	if (!(path->mnt->mnt_flags & MNT_UNION_LOWER))
+		return -EROFS;
+	if (d_is_dir(path->dentry))
+		return union_dir_may_change(path) ?:
+		       union_dir_copyup(path, copy);
+	err = union_file_copyup(path, copy);
+	return err == -ENOENT ? -EROFS : err;
 }

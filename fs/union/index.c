@@ -145,8 +145,7 @@ static int union_index_set(struct dentry *copy, const char *name, int pending,
 	int len = snprintf(buf, sizeof(buf), "%s:%d", name, pending);
 
 	return union_fault(UNION_STEP_INDEX) ?:
-	       vfs_setxattr(&nop_mnt_idmap, copy, UNION_XATTR_INDEX, buf, len,
-			    flags);
+	       union_do_setxattr(copy, UNION_XATTR_INDEX, buf, len, flags);
 }
 
 /*
@@ -294,7 +293,7 @@ void union_drop_index(struct super_block *sb, struct inode *inode,
 	if (!IS_ERR(entry)) {
 		/* Still this file's entry, and still its last link. */
 		if (d_inode(entry) == inode && inode->i_nlink == 1)
-			vfs_unlink(&nop_mnt_idmap, d_inode(dir), entry, NULL);
+			union_do_unlink(d_inode(dir), entry);
 		dput(entry);
 	}
 	inode_unlock(d_inode(dir));
@@ -360,8 +359,7 @@ struct dentry *union_copyup_linked(const struct union_copyup_ctx *cu)
 	inode_lock_nested(d_inode(dir), I_MUTEX_PARENT);
 	entry = lookup_noperm(&QSTR(iname), dir);
 	if (!err && !IS_ERR(entry) && d_is_negative(entry))
-		err = vfs_link(tmp->f_path.dentry, &nop_mnt_idmap,
-			       d_inode(dir), entry, NULL);
+		err = union_do_link(tmp->f_path.dentry, d_inode(dir), entry);
 	inode_unlock(d_inode(dir));
 	mnt_drop_write(parent->mnt);
 	if (err && !IS_ERR(entry)) {

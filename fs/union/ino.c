@@ -88,8 +88,7 @@ int union_ino_record(const struct path *lower, struct dentry *copy)
 		return 0;
 	rec.layer = layer;
 	rec.stamp = cpu_to_le32(um->stamps[layer]);
-	err = vfs_setxattr(&nop_mnt_idmap, copy, UNION_XATTR_INO, &rec,
-			   sizeof(rec), 0);
+	err = union_do_setxattr(copy, UNION_XATTR_INO, &rec, sizeof(rec), 0);
 	/* No trusted xattrs there (jffs2 without them, a user namespace). */
 	return err == -EOPNOTSUPP || err == -EPERM ? 0 : err;
 }

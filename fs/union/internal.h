@@ -6,6 +6,10 @@
 #ifndef _FS_UNION_INTERNAL_H
 #define _FS_UNION_INTERNAL_H
 
+#include <linux/fs.h>
+#include <linux/posix_acl.h>
+#include <linux/xattr.h>
+
 struct dentry;
 struct file;
 struct inode;
@@ -56,5 +60,108 @@ u64 union_dino(struct dentry *dir, const struct qstr *name, u64 ino);
 
 /* mount.c: the number a view's object shows */
 u64 union_view_ino(struct vfsmount *view, u64 ino);
+
+/*
+ * The union's own calls into its top layer: one place to log them from
+ * (dynamic debug) and to read what they assume.  The top layer's mount
+ * is never idmapped (union_check_top()), and the union waits for no
+ * delegation: a top-layer object that has one fails the call with
+ * -EWOULDBLOCK, as overlayfs's calls into its upper layer do.
+ * union_do_mkdir() is fs/namei.c's: it needs __vfs_mkdir().
+ */
+static inline int union_do_setattr(struct dentry *dentry, struct iattr *attr)
+{
+	int err = notify_change(&nop_mnt_idmap, dentry, attr, NULL);
+
+	pr_debug("union: setattr(%pd2, 0x%x) = %i\n", dentry, attr->ia_valid,
+		 err);
+	return err;
+}
+
+static inline int union_do_setxattr(struct dentry *dentry, const char *name,
+				    const void *value, size_t size, int flags)
+{
+	int err = vfs_setxattr(&nop_mnt_idmap, dentry, name, value, size,
+			       flags);
+
+	pr_debug("union: setxattr(%pd2, \"%s\", %zu, 0x%x) = %i\n", dentry,
+		 name, size, flags, err);
+	return err;
+}
+
+static inline int union_do_removexattr(struct dentry *dentry, const char *name)
+{
+	int err = vfs_removexattr(&nop_mnt_idmap, dentry, name);
+
+	pr_debug("union: removexattr(%pd2, \"%s\") = %i\n", dentry, name, err);
+	return err;
+}
+
+static inline struct posix_acl *union_do_get_acl(struct dentry *dentry,
+						 const char *name)
+{
+	return vfs_get_acl(&nop_mnt_idmap, dentry, name);
+}
+
+static inline int union_do_set_acl(struct dentry *dentry, const char *name,
+				   struct posix_acl *acl)
+{
+	int err = vfs_set_acl(&nop_mnt_idmap, dentry, name, acl);
+
+	pr_debug("union: set_acl(%pd2, \"%s\") = %i\n", dentry, name, err);
+	return err;
+}
+
+static inline int union_do_remove_acl(struct dentry *dentry, const char *name)
+{
+	int err = vfs_remove_acl(&nop_mnt_idmap, dentry, name);
+
+	pr_debug("union: remove_acl(%pd2, \"%s\") = %i\n", dentry, name, err);
+	return err;
+}
+
+static inline int union_do_symlink(struct inode *dir, struct dentry *dentry,
+				   const char *target)
+{
+	int err = vfs_symlink(&nop_mnt_idmap, dir, dentry, target, NULL);
+
+	pr_debug("union: symlink(\"%s\", %pd2) = %i\n", target, dentry, err);
+	return err;
+}
+
+static inline int union_do_mknod(struct inode *dir, struct dentry *dentry,
+				 umode_t mode, dev_t dev)
+{
+	int err = vfs_mknod(&nop_mnt_idmap, dir, dentry, mode, dev, NULL);
+
+	pr_debug("union: mknod(%pd2, 0%o, %u:%u) = %i\n", dentry, mode,
+		 MAJOR(dev), MINOR(dev), err);
+	return err;
+}
+
+static inline int union_do_link(struct dentry *old, struct inode *dir,
+				struct dentry *new)
+{
+	int err = vfs_link(old, &nop_mnt_idmap, dir, new, NULL);
+
+	pr_debug("union: link(%pd2, %pd2) = %i\n", old, new, err);
+	return err;
+}
+
+static inline int union_do_unlink(struct inode *dir, struct dentry *dentry)
+{
+	int err = vfs_unlink(&nop_mnt_idmap, dir, dentry, NULL);
+
+	pr_debug("union: unlink(%pd2) = %i\n", dentry, err);
+	return err;
+}
+
+static inline int union_do_rmdir(struct inode *dir, struct dentry *dentry)
+{
+	int err = vfs_rmdir(&nop_mnt_idmap, dir, dentry, NULL);
+
+	pr_debug("union: rmdir(%pd2) = %i\n", dentry, err);
+	return err;
+}
 
 #endif /* _FS_UNION_INTERNAL_H */

@@ -46,6 +46,7 @@
 #include <linux/statfs.h>
 #include <linux/xattr.h>
 
+#include "internal.h"
 #include "../pnode.h"
 #include "../union.h"
 
@@ -384,12 +385,11 @@ static int union_adopt_unindex(struct dentry *index, const char *name)
 		goto out;
 	err = 0;
 	if (d_is_positive(entry)) {
-		err = vfs_removexattr(&nop_mnt_idmap, entry, UNION_XATTR_INDEX);
+		err = union_do_removexattr(entry, UNION_XATTR_INDEX);
 		if (err == -ENODATA)
 			err = 0;
 		if (!err)
-			err = vfs_unlink(&nop_mnt_idmap, d_inode(index), entry,
-					 NULL);
+			err = union_do_unlink(d_inode(index), entry);
 	}
 	dput(entry);
 out:

@@ -27,7 +27,7 @@
  * Read @dentry's redirect into *@redirect (NUL-terminated, for kfree());
  * returns its length, or -ENODATA when it has none.
  */
-int union_get_redirect(struct dentry *dentry, char **redirect)
+static int union_get_redirect(struct dentry *dentry, char **redirect)
 {
 	struct inode *inode = d_inode(dentry);
 	ssize_t len, got;

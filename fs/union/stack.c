@@ -3,10 +3,10 @@
  * Union mounts: the stacks of lower directories and helpers every part uses.
  *
  * A directory of a union that has directories of its name below it carries
- * a union_dir stack of them, built by __lookup_union() in fs/namei.c and
- * kept for the life of the dentry.  This file allocates, publishes and
- * frees those stacks, and holds the helpers that run a step on the top
- * layer as the union's creator.
+ * a union_dir stack of them, kept for the life of the dentry.  This file
+ * builds them for __lookup_union() in fs/namei.c, publishes and frees
+ * them, and holds the helpers that run a step on the top layer as the
+ * union's creator.
  */
 
 #include <linux/cred.h>
@@ -109,7 +109,7 @@ void union_cache_lower(struct dentry *dentry, const struct path *lower)
  * lower layers merge there (union_dir.merges_below): keep them there,
  * unless another lookup was first.  Consumes @ud.
  */
-void union_cache_merged(struct dentry *dentry, struct union_dir *ud)
+static void union_cache_merged(struct dentry *dentry, struct union_dir *ud)
 {
 	ud->merges_below = true;
 	union_cache_shown(dentry, ud);
@@ -293,5 +293,5 @@ void union_restore_times(struct dentry *dentry,
 	};
 
 	/* Only the times are at stake: a failure is not worth failing for. */
-	notify_change(&nop_mnt_idmap, dentry, &attr, NULL);
+	union_do_setattr(dentry, &attr);
 }

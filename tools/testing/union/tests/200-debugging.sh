@@ -8,7 +8,8 @@
 # tracefs) report lookups below the top (what was found, in which layer),
 # copy-ups (start, end, error), whiteouts, fallthrus, directories made
 # and completed, each with the top layer's device and the directory's
-# inode.
+# inode.  With dynamic debug (make debug), the union's calls into its
+# top layer are logged, each with its result.
 # uppers: tmpfs ext2 jffs2
 # lowers: squashfs ext2
 . "$(dirname "$0")/../lib.sh"
@@ -136,6 +137,21 @@ ls "$U/d" > /dev/null
 exec 3<&-
 assert_eq "$(stat_of listings_merged)" "$((n + 2))" \
 	"after the shrinker took it back, the next listing merges again"
+
+# The union's calls into its top layer (the union_do_*() wrappers) log
+# themselves for dynamic debug, in kernels that have it (make debug).
+DC=$D/dynamic_debug/control
+if [ -e $DC ]; then
+	echo 'format "union: " +p' > $DC
+	n=$(dmesg | grep -c 'union: setattr(')
+	chmod 0640 "$U/d/h"	# a copy-up: the copy gets the lower's attributes
+	echo 'format "union: " -p' > $DC
+	check "the copy-up's setattr is logged" \
+		test "$(dmesg | grep -c 'union: setattr(')" -gt "$n"
+	check "with its result" grep -q 'union: setattr(.*) = 0$' <<< "$(dmesg)"
+else
+	diag "no dynamic debug: the union_do_*() calls are not logged"
+fi
 
 t_umount "$U"
 assert_eq "$(para)" "" "an unmounted union is gone from the view"
