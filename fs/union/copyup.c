@@ -332,6 +332,7 @@ static struct file *union_tmpfile_open(const struct path *parent)
 		return file;
 	file_set_fsnotify_mode(file, FMODE_NONOTIFY);
 	err = vfs_tmpfile(&nop_mnt_idmap, parent, file, S_IFREG | 0600);
+	pr_debug("union: tmpfile(%pd2) = %i\n", parent->dentry, err);
 	if (err) {
 		fput(file);
 		return ERR_PTR(err);

@@ -18,6 +18,7 @@
 #include <linux/security.h>
 #include <linux/union.h>
 
+#include "internal.h"
 #include "../internal.h"
 #include "../union.h"
 
@@ -153,7 +154,7 @@ static void union_rename_undo(const struct renamedata *rd,
 	if (IS_ERR(back.new_dentry)) {
 		err = PTR_ERR(back.new_dentry);
 	} else {
-		err = vfs_rename(&back);
+		err = union_do_rename(&back);
 		dput(back.new_dentry);
 	}
 	if (err)

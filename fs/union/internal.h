@@ -10,16 +10,8 @@
 #include <linux/posix_acl.h>
 #include <linux/xattr.h>
 
-struct dentry;
-struct file;
-struct inode;
-struct mutex;
-struct path;
-struct qstr;
-struct super_block;
 struct union_dir;
 struct union_mount;
-struct vfsmount;
 
 /* debug.c: the list of unions that /sys/kernel/debug/union/mounts shows */
 void union_debug_add(struct union_mount *um);
@@ -71,10 +63,11 @@ u64 union_view_ino(struct vfsmount *view, u64 ino);
  */
 static inline int union_do_setattr(struct dentry *dentry, struct iattr *attr)
 {
+	/* notify_change() may add to ia_valid: log what was asked. */
+	unsigned int valid = attr->ia_valid;
 	int err = notify_change(&nop_mnt_idmap, dentry, attr, NULL);
 
-	pr_debug("union: setattr(%pd2, 0x%x) = %i\n", dentry, attr->ia_valid,
-		 err);
+	pr_debug("union: setattr(%pd2, 0x%x) = %i\n", dentry, valid, err);
 	return err;
 }
 
@@ -100,7 +93,11 @@ static inline int union_do_removexattr(struct dentry *dentry, const char *name)
 static inline struct posix_acl *union_do_get_acl(struct dentry *dentry,
 						 const char *name)
 {
-	return vfs_get_acl(&nop_mnt_idmap, dentry, name);
+	struct posix_acl *acl = vfs_get_acl(&nop_mnt_idmap, dentry, name);
+
+	pr_debug("union: get_acl(%pd2, \"%s\") = %i\n", dentry, name,
+		 PTR_ERR_OR_ZERO(acl));
+	return acl;
 }
 
 static inline int union_do_set_acl(struct dentry *dentry, const char *name,
@@ -161,6 +158,16 @@ static inline int union_do_rmdir(struct inode *dir, struct dentry *dentry)
 	int err = vfs_rmdir(&nop_mnt_idmap, dir, dentry, NULL);
 
 	pr_debug("union: rmdir(%pd2) = %i\n", dentry, err);
+	return err;
+}
+
+/* The union's own rename: taking back one it could not complete. */
+static inline int union_do_rename(struct renamedata *rd)
+{
+	int err = vfs_rename(rd);
+
+	pr_debug("union: rename(%pd2, %pd2) = %i\n", rd->old_dentry,
+		 rd->new_dentry, err);
 	return err;
 }
 

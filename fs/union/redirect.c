@@ -216,6 +216,8 @@ int union_setxattr_sync(struct dentry *dentry, const char *name,
 	if (sync)
 		inode_set_flags(inode, 0, S_SYNC);
 	inode_unlock(inode);
+	pr_debug("union: %sxattr(%pd2, \"%s\") = %i\n",
+		 value ? "set" : "remove", dentry, name, err);
 	return err;
 }
 

@@ -143,12 +143,14 @@ assert_eq "$(stat_of listings_merged)" "$((n + 2))" \
 DC=$D/dynamic_debug/control
 if [ -e $DC ]; then
 	echo 'format "union: " +p' > $DC
-	n=$(dmesg | grep -c 'union: setattr(')
+	n=$(dmesg | wc -l)
 	chmod 0640 "$U/d/h"	# a copy-up: the copy gets the lower's attributes
 	echo 'format "union: " -p' > $DC
-	check "the copy-up's setattr is logged" \
-		test "$(dmesg | grep -c 'union: setattr(')" -gt "$n"
-	check "with its result" grep -q 'union: setattr(.*) = 0$' <<< "$(dmesg)"
+	log=$(dmesg | tail -n +$((n + 1)) | grep 'union: ')
+	diag "$log"
+	check "the copy-up's O_TMPFILE is logged with its result" \
+		grep -q 'union: tmpfile(.*) = 0$' <<< "$log"
+	check "and its setattr" grep -q 'union: setattr(.*) = 0$' <<< "$log"
 else
 	diag "no dynamic debug: the union_do_*() calls are not logged"
 fi
