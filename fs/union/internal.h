@@ -58,7 +58,9 @@ u64 union_view_ino(struct vfsmount *view, u64 ino);
  * (dynamic debug) and to read what they assume.  The top layer's mount
  * is never idmapped (union_check_top()), and the union waits for no
  * delegation: a top-layer object that has one fails the call with
- * -EWOULDBLOCK, as overlayfs's calls into its upper layer do.
+ * -EWOULDBLOCK, as overlayfs's calls into its upper layer do.  They take
+ * no lock: callers hold what the vfs_*() call asks for (the parent's
+ * i_rwsem, the inode's for setattr, lock_rename() for the rename).
  * union_do_mkdir() is fs/namei.c's: it needs __vfs_mkdir().
  */
 static inline int union_do_setattr(struct dentry *dentry, struct iattr *attr)
