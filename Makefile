@@ -104,7 +104,7 @@ test: all build-nounion test-backport check
 # that copies keep, the trace events, NFS lowers, failures injected), on
 # one CPU.  make KERNEL=6.12 test runs all of it.
 BACKPORT ?= 6.12
-BACKPORT_TESTS ?= 010 022 026 033 054 065 066 100 102 160 190 200 210
+BACKPORT_TESTS ?= 010 022 026 033 054 065 066 100 102 157 160 190 200 210
 # (The sub-make works out its own KBUILD, PATCHES and UML_*.)
 BACKPORT_MAKE = env -u KBUILD -u PATCHES -u UML_CPUS -u UML_KERNEL -u SMP_CONFIG \
 	$(MAKE) KERNEL=$(BACKPORT)

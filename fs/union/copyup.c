@@ -621,6 +621,22 @@ int union_copyup_name(const struct path *parent, const struct qstr *name)
 	return err;
 }
 
+/* The name @o records, hashed as its directory hashes names. */
+static int union_origin_name(const struct union_origin *o, struct qstr *name)
+{
+	struct dentry *parent = o->parent.dentry;
+	int err;
+
+	*name = (struct qstr)QSTR_INIT(o->name, o->len);
+	name->hash = full_name_hash(parent, o->name, o->len);
+	if (parent->d_flags & DCACHE_OP_HASH) {
+		err = parent->d_op->d_hash(parent, name);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
 /*
  * Staged copy-up, for the calls whose last checks need the file they
  * change: open() for writing (security_file_open(), fanotify permission
@@ -676,7 +692,7 @@ int union_copyup_commit(const struct union_origin *o, const struct path *lower,
 			struct file *staged, struct path *copy)
 {
 	struct dentry *parent = o->parent.dentry;
-	struct qstr name = QSTR_INIT(o->name, o->len);
+	struct qstr name;
 	struct union_copyup_ctx cu = {
 		.parent = &o->parent, .name = &name, .lower = lower, .len = -1,
 		.staged = staged,
@@ -684,12 +700,9 @@ int union_copyup_commit(const struct union_origin *o, const struct path *lower,
 	struct dentry *dentry;
 	int err;
 
-	name.hash = full_name_hash(parent, o->name, o->len);
-	if (parent->d_flags & DCACHE_OP_HASH) {
-		err = parent->d_op->d_hash(parent, &name);
-		if (err < 0)
-			return err;
-	}
+	err = union_origin_name(o, &name);
+	if (err)
+		return err;
 	dentry = lookup_one_unlocked(mnt_idmap(o->parent.mnt),
 				     &QSTR_LEN(o->name, o->len),
 				     parent);
@@ -703,6 +716,48 @@ int union_copyup_commit(const struct union_origin *o, const struct path *lower,
 	copy->mnt = mntget(o->parent.mnt);
 	copy->dentry = dentry;
 	return 0;
+}
+
+/*
+ * union_change() lost its race: another task copied the file up, or
+ * renamed or removed its name, after the walk.  Make the change to what
+ * the union shows at the name now, as the caller's new walk would: the
+ * copy gets it with all its checks, a name that is gone is -ENOENT.
+ * Losing again would need yet another task to change the name, so the
+ * caller's single retry of -ESTALE (meant for NFS) is not relied upon;
+ * what a walk should see afresh (a symlink or mount there now, a lower
+ * file again) still goes back to it as -ESTALE.
+ */
+static int union_change_again(const struct union_origin *o,
+			      int (*change)(const struct path *, void *),
+			      void *arg)
+{
+	struct path lower, path = { .mnt = o->parent.mnt };
+	struct qstr name;
+	int err;
+
+	err = union_origin_name(o, &name);
+	if (err)
+		return err;
+	path.dentry = lookup_one_unlocked(mnt_idmap(o->parent.mnt),
+					  &QSTR_LEN(o->name, o->len),
+					  o->parent.dentry);
+	if (IS_ERR(path.dentry))
+		return PTR_ERR(path.dentry);
+	err = __lookup_union(&o->parent, &name, &path.dentry, &lower, 0);
+	if (!err && lower.dentry) {
+		path_put(&lower);
+		err = -ESTALE;
+	} else if (!err && d_is_negative(path.dentry)) {
+		err = -ENOENT;
+	} else if (!err && (!d_is_reg(path.dentry) ||
+			    d_mountpoint(path.dentry))) {
+		err = -ESTALE;
+	} else if (!err) {
+		err = change(&path, arg);
+	}
+	dput(path.dentry);
+	return err;
 }
 
 /**
@@ -719,10 +774,11 @@ int union_copyup_commit(const struct union_origin *o, const struct path *lower,
  * security module, a capability, the owner's rights that only the change
  * itself knows) leaves the lower file showing and the top layer as it was.
  *
- * Return: 0 once the change is made and the copy linked, or a negative
- * errno: @change's, -ETXTBSY for a truncate (@len >= 0) of a file a
- * program runs from, -ESTALE when a copy was made meanwhile or the name
- * went away (the caller looks the name up again), or the copy-up's.
+ * Return: 0 once the change is made (on the copy another task made
+ * meanwhile, if one did), or a negative errno: @change's, -ETXTBSY for a
+ * truncate (@len >= 0) of a file a program runs from, -ENOENT when the
+ * name went away meanwhile, -ESTALE when the name now needs a new walk
+ * (union_change_again()), or the copy-up's.
  */
 int union_change(const struct union_origin *o, const struct path *lower,
 		 loff_t len, int (*change)(const struct path *, void *),
@@ -758,6 +814,8 @@ int union_change(const struct union_origin *o, const struct path *lower,
 		path_put(&copy);
 	}
 	fput(tmp);
+	if (err == -ESTALE)
+		err = union_change_again(o, change, arg);
 	return err;
 }
 
