@@ -482,7 +482,7 @@ int union_copyup(const struct path *parent, const struct qstr *name,
 struct file *union_copyup_stage(const struct union_origin *o,
 				const struct path *lower, loff_t len);
 int union_copyup_commit(const struct union_origin *o, const struct path *lower,
-			struct file *staged, struct path *copy);
+			struct file *staged, struct path *copy, bool *lost);
 void union_copyup_refused(const struct union_origin *o, int err);
 int union_change(const struct union_origin *o, const struct path *lower,
 		 loff_t len, int (*change)(const struct path *, void *),

@@ -512,7 +512,9 @@ static int __union_copyup(struct union_copyup_ctx *cu,
 		return err;
 	/* Copied up by the task we waited for. */
 	if (d_is_positive(*dentryp) && !d_unhashed(*dentryp)) {
-		err = staged ? -ESTALE : 0;
+		err = staged ? union_copyup_lost(cu) : 0;
+		if (staged)
+			trace_union_copyup_end(parent->dentry, name, NULL, err);
 		goto out_unlock;
 	}
 	old_cred = union_override_creds(parent->mnt->mnt_sb);
@@ -542,7 +544,7 @@ static int __union_copyup(struct union_copyup_ctx *cu,
 		fput(tmp);
 	if (staged && !IS_ERR(dentry) && !made) {
 		dput(dentry);
-		dentry = ERR_PTR(-ESTALE);
+		dentry = ERR_PTR(union_copyup_lost(cu));
 	}
 copied:
 	if (IS_ERR(dentry)) {
@@ -685,21 +687,22 @@ void union_copyup_refused(const struct union_origin *o, int err)
 
 /*
  * Link @staged, the copy of @lower, at the name @o records; *@copy is
- * then its path there.  -ESTALE when a copy was made meanwhile, or the
- * name went away: the caller's retry finds what is there now.
+ * then its path there.  -ESTALE with *@lost set when a copy was made
+ * meanwhile, or the name went away: what is there now is the answer.
  */
 int union_copyup_commit(const struct union_origin *o, const struct path *lower,
-			struct file *staged, struct path *copy)
+			struct file *staged, struct path *copy, bool *lost)
 {
 	struct dentry *parent = o->parent.dentry;
 	struct qstr name;
 	struct union_copyup_ctx cu = {
 		.parent = &o->parent, .name = &name, .lower = lower, .len = -1,
-		.staged = staged,
+		.staged = staged, .lost = lost,
 	};
 	struct dentry *dentry;
 	int err;
 
+	*lost = false;
 	err = union_origin_name(o, &name);
 	if (err)
 		return err;
@@ -711,7 +714,8 @@ int union_copyup_commit(const struct union_origin *o, const struct path *lower,
 	err = __union_copyup(&cu, &dentry);
 	if (err) {
 		dput(dentry);
-		return err == -ENOENT ? -ESTALE : err;
+		/* Unlinked or renamed away meanwhile (union_copy_link()). */
+		return err == -ENOENT ? union_copyup_lost(&cu) : err;
 	}
 	copy->mnt = mntget(o->parent.mnt);
 	copy->dentry = dentry;
@@ -786,6 +790,7 @@ int union_change(const struct union_origin *o, const struct path *lower,
 {
 	struct path copy;
 	struct file *tmp;
+	bool lost = false;
 	int err;
 
 	/* truncate() */
@@ -807,14 +812,14 @@ int union_change(const struct union_origin *o, const struct path *lower,
 	if (err)
 		union_copyup_refused(o, err);
 	else
-		err = union_copyup_commit(o, lower, tmp, &copy);
+		err = union_copyup_commit(o, lower, tmp, &copy, &lost);
 	if (!err) {
 		if (events)
 			fsnotify_dentry(copy.dentry, events);
 		path_put(&copy);
 	}
 	fput(tmp);
-	if (err == -ESTALE)
+	if (lost)
 		err = union_change_again(o, change, arg);
 	return err;
 }

@@ -338,7 +338,7 @@ struct dentry *union_copyup_linked(const struct union_copyup_ctx *cu)
 	/* Another name's copy, which may have changed since @staged was made. */
 	if (d_is_positive(entry) && staged) {
 		dput(entry);
-		entry = ERR_PTR(-ESTALE);
+		entry = ERR_PTR(union_copyup_lost(cu));
 		goto out_dir;
 	}
 	if (d_is_positive(entry))
@@ -381,7 +381,7 @@ link_up:
 					 iname);
 			if (!IS_ERR(dentry)) {
 				dput(dentry);
-				dentry = ERR_PTR(-ESTALE);
+				dentry = ERR_PTR(union_copyup_lost(cu));
 			}
 		}
 		dput(entry);

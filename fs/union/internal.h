@@ -26,6 +26,8 @@ void union_merged_drop(struct union_dir *ud);
  * that a staged change made already (union_copyup_stage()), or NULL.
  * Set up by the caller; @len, -1 for all of the data, is made the
  * object's size or less before the steps, which only read the context.
+ * *@lost (if @lost is set) is set when @staged lost its race: another
+ * task made a copy at @name meanwhile (union_copyup_lost()).
  */
 struct union_copyup_ctx {
 	const struct path *parent;
@@ -33,7 +35,19 @@ struct union_copyup_ctx {
 	const struct path *lower;
 	loff_t len;
 	struct file *staged;
+	bool *lost;
 };
+
+/*
+ * A staged copy that another task's copy-up beat to its name: -ESTALE,
+ * and the caller, told by *@cu->lost, acts on the copy that is there.
+ */
+static inline int union_copyup_lost(const struct union_copyup_ctx *cu)
+{
+	if (cu->lost)
+		*cu->lost = true;
+	return -ESTALE;
+}
 
 /* copyup.c: the steps of a copy-up that the index reuses */
 struct mutex *union_copyup_lock(const struct inode *inode);
